@@ -1,0 +1,26 @@
+//! # regnet-lab
+//!
+//! The method of *Designing Network Design Spaces* (Radosavovic et al., CVPR 2020) and *On
+//! Network Design Spaces for Visual Recognition* (ICCV 2019), cell by cell: sample models from a
+//! design space (AnyNetX_A…_E, RegNetX, RegNetY), count their complexity, build them with candle,
+//! train each briefly, and compare design spaces by their error distributions.
+//!
+//! The crate is laid out as the paper's pipeline, one module per stage:
+//! [`space`] (what a network is, design spaces as samplers) → [`complexity`] (flops, params,
+//! activations) → model → train → sweep → stats → plot → display.
+//!
+//! ```
+//! use regnet_lab::{complexity::complexity, space::zoo};
+//! let spec = zoo::get("RegNetX-200MF")?.spec();
+//! let cx = complexity(&spec, 224)?;
+//! assert_eq!(spec.stage_widths(), vec![24, 56, 152, 368]);
+//! assert!(cx.params > 2_600_000 && cx.params < 2_800_000);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod complexity;
+pub mod space;
+pub mod data;
+pub mod model;
+pub mod stats;
+pub mod train;

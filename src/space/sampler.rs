@@ -1,0 +1,825 @@
+//! Design spaces as seeded samplers (paper §2–3): AnyNetX_A → _E, the RegNet spaces, a
+//! complexity regime met by rejection, and refinement by named constraints.
+//!
+//! Sample `i` of a space with seed `s` is a pure function of `(s, i)`: each index draws from its
+//! own ChaCha8 stream, so any process (a shard of a job array, a resumed sweep) can compute any
+//! sample, on any machine.
+
+use std::fmt;
+use std::sync::Arc;
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::property::{Property, PropertySource};
+use super::regnet::{NetTemplate, RegNetParams, RegNetParamsData, WIDTH_QUANTUM};
+use super::spec::{AnyNetSpec, AnyNetSpecData, BlockKind, MAX_STAGES, StageSpec};
+use super::{SpaceError, round_half_even};
+use crate::complexity::{Complexity, complexity};
+
+/// A complexity window met by rejection sampling (paper: 360 MF ≤ flops ≤ 400 MF at 224²).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Regime {
+    /// Input resolution at which complexity is counted.
+    pub resolution: usize,
+    /// Inclusive flops window.
+    pub flops: Option<(u64, u64)>,
+    /// Inclusive params window.
+    pub params: Option<(u64, u64)>,
+}
+
+impl Regime {
+    /// The paper's 400MF regime: 360–400 MF at 224².
+    pub fn mf400() -> Self {
+        Regime::flops(360_000_000, 400_000_000, 224)
+    }
+    /// Flops in `[min, max]` at `resolution`².
+    pub fn flops(min: u64, max: u64, resolution: usize) -> Self {
+        Regime {
+            resolution,
+            flops: Some((min, max)),
+            params: None,
+        }
+    }
+    fn admits(&self, cx: &Complexity) -> bool {
+        let inside = |w: Option<(u64, u64)>, v: u64| w.is_none_or(|(lo, hi)| lo <= v && v <= hi);
+        inside(self.flops, cx.flops) && inside(self.params, cx.params)
+    }
+}
+
+impl fmt::Display for Regime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some((lo, hi)) = self.flops {
+            parts.push(format!("{:.1}–{:.1} MF", lo as f64 / 1e6, hi as f64 / 1e6));
+        }
+        if let Some((lo, hi)) = self.params {
+            parts.push(format!("{:.2}–{:.2} M params", lo as f64 / 1e6, hi as f64 / 1e6));
+        }
+        write!(f, "{} at {}²", parts.join(", "), self.resolution)
+    }
+}
+
+/// The per-stage choices of the AnyNetX spaces (paper §3.1), each drawn uniformly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnyNetXRanges {
+    pub num_stages: usize,
+    /// Depths `d_i` (paper: 1..=16).
+    pub depths: Vec<usize>,
+    /// Widths `w_i` (paper: 8, 16, …, 1024).
+    pub widths: Vec<usize>,
+    /// Bottleneck ratios `b_i`, paper's divisor (paper: 1, 2, 4).
+    pub bottleneck_ratios: Vec<f64>,
+    /// Group widths `g_i` (paper: 1, 2, 4, 8, 16, 32).
+    pub group_widths: Vec<usize>,
+}
+
+impl AnyNetXRanges {
+    /// The paper's ranges: 4 stages, d ≤ 16, w ≤ 1024 in steps of 8, b ∈ {1,2,4}, g ∈ {1..32}.
+    pub fn paper() -> Self {
+        AnyNetXRanges {
+            num_stages: 4,
+            depths: (1..=16).collect(),
+            widths: (1..=128).map(|k| 8 * k).collect(),
+            bottleneck_ratios: vec![1.0, 2.0, 4.0],
+            group_widths: vec![1, 2, 4, 8, 16, 32],
+        }
+    }
+    /// Smaller ranges for short runs on 28×28 / 32×32 images on a CPU: 3 stages, d ≤ 4,
+    /// w ∈ {8, …, 128}, same b and g choices.
+    pub fn small() -> Self {
+        AnyNetXRanges {
+            num_stages: 3,
+            depths: (1..=4).collect(),
+            widths: (1..=16).map(|k| 8 * k).collect(),
+            ..Self::paper()
+        }
+    }
+}
+
+/// The ranges of the RegNet samplers (paper §3.3; pycls's sweep sampler).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegNetRanges {
+    /// Depth `d`, uniform integer, inclusive.
+    pub depth: (usize, usize),
+    /// `w0`, log-uniform, rounded to a multiple of 8.
+    pub w0: (usize, usize),
+    /// `wa`, log-uniform, rounded to 0.1.
+    pub wa: (f64, f64),
+    /// `wm`, log-uniform, rounded to 0.001.
+    pub wm: (f64, f64),
+    /// Group width, log-uniform: a power of two below 8, else a multiple of 8.
+    pub group_width: (usize, usize),
+    /// Bottleneck ratios `b` (paper's divisor), drawn uniformly.
+    pub bottleneck_ratios: Vec<f64>,
+    /// SE ratio (RegNetY), or none.
+    pub se_ratio: Option<f64>,
+    /// Realised stage counts allowed (inclusive).
+    pub num_stages: (usize, usize),
+}
+
+impl RegNetRanges {
+    /// The initial RegNet space (paper §3.3): d ≤ 64, w0, wa ≤ 256, 1.5 ≤ wm ≤ 3, b and g as
+    /// AnyNetX_E.
+    pub fn initial() -> Self {
+        RegNetRanges {
+            depth: (1, 64),
+            w0: (8, 256),
+            wa: (8.0, 256.0),
+            wm: (1.5, 3.0),
+            group_width: (1, 32),
+            bottleneck_ratios: vec![1.0, 2.0, 4.0],
+            se_ratio: None,
+            num_stages: (1, MAX_STAGES),
+        }
+    }
+    /// RegNetX (pycls's default sampler): d ∈ [12, 28], w0, wa ∈ [8, 256], wm ∈ [2, 3],
+    /// g ∈ [8, 128], b = 1.
+    pub fn regnet_x() -> Self {
+        RegNetRanges {
+            depth: (12, 28),
+            wm: (2.0, 3.0),
+            group_width: (8, 128),
+            bottleneck_ratios: vec![1.0],
+            ..Self::initial()
+        }
+    }
+    /// RegNetY = RegNetX + SE (ratio 0.25).
+    pub fn regnet_y() -> Self {
+        RegNetRanges {
+            se_ratio: Some(0.25),
+            ..Self::regnet_x()
+        }
+    }
+    /// Small-image RegNets in the style of pycls's CIFAR sweep: d ∈ [6, 16], w0 ∈ [8, 64],
+    /// wa ∈ [8, 64], wm ∈ [1.5, 3], g ∈ [1, 32], b = 1, 2 or 3 stages.
+    pub fn small() -> Self {
+        RegNetRanges {
+            depth: (6, 16),
+            w0: (8, 64),
+            wa: (8.0, 64.0),
+            wm: (1.5, 3.0),
+            group_width: (1, 32),
+            bottleneck_ratios: vec![1.0],
+            se_ratio: None,
+            num_stages: (2, 3),
+        }
+    }
+}
+
+/// A predicate over a sampled model's spec, or over its RegNet parameters.
+pub type SpecPredicate = Arc<dyn Fn(&AnyNetSpec) -> bool + Send + Sync>;
+pub type RegNetPredicate = Arc<dyn Fn(&RegNetParams) -> bool + Send + Sync>;
+
+/// A refinement of a design space (paper §2.1 step 4): a named rule that samples must obey.
+/// The built-in ones serialise; custom closures serialise by name only.
+#[derive(Clone)]
+pub enum Constraint {
+    /// AnyNetX_B: all stages share one bottleneck ratio.
+    SharedBottleneckRatio,
+    /// AnyNetX_C: all stages share one group width.
+    SharedGroupWidth,
+    /// AnyNetX_D: `w_{i+1} ≥ w_i`.
+    WidthsNonDecreasing,
+    /// AnyNetX_E: `d_{i+1} ≥ d_i`.
+    DepthsNonDecreasing,
+    /// RegNet variant (paper Fig. 8): fix `wm` to this value.
+    FixedWm(f64),
+    /// RegNet variant (paper Fig. 8): `w0 = wa`.
+    W0EqualsWa,
+    /// A property kept inside `[min, max]` (e.g. from a bootstrap good range).
+    Range { property: Property, min: f64, max: f64 },
+    /// A user predicate over the spec.
+    Custom { name: String, pred: Option<SpecPredicate> },
+    /// A user predicate over the RegNet parameters.
+    CustomRegNet { name: String, pred: Option<RegNetPredicate> },
+}
+
+impl Constraint {
+    /// The name shown in refinement chains.
+    pub fn name(&self) -> String {
+        match self {
+            Constraint::SharedBottleneckRatio => "shared bottleneck ratio".into(),
+            Constraint::SharedGroupWidth => "shared group width".into(),
+            Constraint::WidthsNonDecreasing => "widths non-decreasing".into(),
+            Constraint::DepthsNonDecreasing => "depths non-decreasing".into(),
+            Constraint::FixedWm(v) => format!("wm = {v}"),
+            Constraint::W0EqualsWa => "w0 = wa".into(),
+            Constraint::Range { property, min, max } => format!("{min} ≤ {property} ≤ {max}"),
+            Constraint::Custom { name, .. } | Constraint::CustomRegNet { name, .. } => name.clone(),
+        }
+    }
+
+    /// Whether a model obeys the rule. A custom rule restored from JSON without its closure
+    /// cannot be checked and is reported by [`DesignSpace::sample`] instead.
+    pub fn admits(&self, spec: &AnyNetSpec, regnet: Option<&RegNetParams>, cx: Option<&Complexity>) -> bool {
+        let stages = spec.stages();
+        let all_eq = |f: &dyn Fn(&StageSpec) -> f64| stages.windows(2).all(|p| f(&p[0]) == f(&p[1]));
+        match self {
+            Constraint::SharedBottleneckRatio => all_eq(&|s| s.bottleneck_ratio),
+            Constraint::SharedGroupWidth => all_eq(&|s| s.group_width as f64),
+            Constraint::WidthsNonDecreasing => stages.windows(2).all(|p| p[1].width >= p[0].width),
+            Constraint::DepthsNonDecreasing => stages.windows(2).all(|p| p[1].depth >= p[0].depth),
+            Constraint::FixedWm(v) => regnet.is_none_or(|p| p.wm() == *v),
+            Constraint::W0EqualsWa => regnet.is_none_or(|p| p.w0() as f64 == p.wa()),
+            Constraint::Range { property, min, max } => property
+                .value(PropertySource {
+                    spec,
+                    regnet,
+                    complexity: cx,
+                })
+                .is_some_and(|v| *min <= v && v <= *max),
+            Constraint::Custom { pred, .. } => pred.as_ref().is_none_or(|f| f(spec)),
+            Constraint::CustomRegNet { pred, .. } => match (pred, regnet) {
+                (Some(f), Some(p)) => f(p),
+                _ => true,
+            },
+        }
+    }
+
+    fn is_detached(&self) -> bool {
+        matches!(
+            self,
+            Constraint::Custom { pred: None, .. } | Constraint::CustomRegNet { pred: None, .. }
+        )
+    }
+
+    fn def(&self) -> ConstraintDef {
+        match self {
+            Constraint::SharedBottleneckRatio => ConstraintDef::SharedBottleneckRatio,
+            Constraint::SharedGroupWidth => ConstraintDef::SharedGroupWidth,
+            Constraint::WidthsNonDecreasing => ConstraintDef::WidthsNonDecreasing,
+            Constraint::DepthsNonDecreasing => ConstraintDef::DepthsNonDecreasing,
+            Constraint::FixedWm(v) => ConstraintDef::FixedWm { wm: *v },
+            Constraint::W0EqualsWa => ConstraintDef::W0EqualsWa,
+            Constraint::Range { property, min, max } => ConstraintDef::Range {
+                property: *property,
+                min: *min,
+                max: *max,
+            },
+            Constraint::Custom { name, .. } => ConstraintDef::Custom { name: name.clone() },
+            Constraint::CustomRegNet { name, .. } => ConstraintDef::CustomRegnet { name: name.clone() },
+        }
+    }
+}
+
+impl fmt::Debug for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Constraint({})", self.name())
+    }
+}
+
+impl PartialEq for Constraint {
+    fn eq(&self, other: &Self) -> bool {
+        self.def() == other.def()
+    }
+}
+
+/// The serialised form of a [`Constraint`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+enum ConstraintDef {
+    SharedBottleneckRatio,
+    SharedGroupWidth,
+    WidthsNonDecreasing,
+    DepthsNonDecreasing,
+    FixedWm { wm: f64 },
+    W0EqualsWa,
+    Range { property: Property, min: f64, max: f64 },
+    Custom { name: String },
+    CustomRegnet { name: String },
+}
+
+impl From<ConstraintDef> for Constraint {
+    fn from(d: ConstraintDef) -> Self {
+        match d {
+            ConstraintDef::SharedBottleneckRatio => Constraint::SharedBottleneckRatio,
+            ConstraintDef::SharedGroupWidth => Constraint::SharedGroupWidth,
+            ConstraintDef::WidthsNonDecreasing => Constraint::WidthsNonDecreasing,
+            ConstraintDef::DepthsNonDecreasing => Constraint::DepthsNonDecreasing,
+            ConstraintDef::FixedWm { wm } => Constraint::FixedWm(wm),
+            ConstraintDef::W0EqualsWa => Constraint::W0EqualsWa,
+            ConstraintDef::Range { property, min, max } => Constraint::Range { property, min, max },
+            ConstraintDef::Custom { name } => Constraint::Custom { name, pred: None },
+            ConstraintDef::CustomRegnet { name } => Constraint::CustomRegNet { name, pred: None },
+        }
+    }
+}
+
+impl Serialize for Constraint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.def().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Constraint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ConstraintDef::deserialize(d).map(Constraint::from)
+    }
+}
+
+/// What a design space draws from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "family", rename_all = "snake_case")]
+pub enum Family {
+    /// AnyNetX: independent per-stage choices (AnyNetX_A), refined by constraints.
+    AnyNetX(AnyNetXRanges),
+    /// RegNet: `(d, w0, wa, wm, g, b)` through the quantised-linear generator.
+    RegNet(RegNetRanges),
+}
+
+/// One model drawn from a design space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Index within the seeded sequence.
+    pub index: u64,
+    pub spec: AnyNetSpec,
+    /// The RegNet parameters, for samples of a RegNet space.
+    pub regnet: Option<RegNetParams>,
+    /// Complexity at the space's regime resolution (224 when the space has no regime).
+    pub complexity: Complexity,
+    pub resolution: usize,
+    /// Draws rejected before this one was accepted.
+    pub rejected: u64,
+}
+
+impl Sample {
+    /// The value of a property (see [`Property`]).
+    pub fn property(&self, p: Property) -> Option<f64> {
+        p.value(PropertySource {
+            spec: &self.spec,
+            regnet: self.regnet.as_ref(),
+            complexity: Some(&self.complexity),
+        })
+    }
+}
+
+/// The serialisable description of a design space (for sweep manifests).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpaceDescription {
+    pub name: String,
+    pub family: Family,
+    pub template: NetTemplate,
+    pub regime: Option<Regime>,
+    pub constraints: Vec<Constraint>,
+    pub max_tries: u64,
+}
+
+/// Size of a design space: the number of distinct models its sampler can produce, before the
+/// complexity regime and block compatibility (the paper quotes these orders of magnitude).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpaceSize {
+    /// Exact count, when countable (`None` after a range or custom constraint).
+    pub count: Option<u128>,
+    /// log10 of the count.
+    pub log10: Option<f64>,
+    /// How it was counted.
+    pub note: String,
+}
+
+/// A design space: a family of models, a template (stem, input, classes), an optional
+/// complexity regime and the chain of refinements it went through.
+///
+/// ```
+/// use regnet_lab::space::{DesignSpace, Regime};
+/// let space = DesignSpace::named("AnyNetX_E").unwrap().with_regime(Regime::mf400());
+/// assert_eq!(space.refinements(), vec![
+///     "shared bottleneck ratio", "shared group width",
+///     "widths non-decreasing", "depths non-decreasing"]);
+/// let s = space.sample(7, 0).unwrap();
+/// assert!(s.spec.stage_widths().windows(2).all(|w| w[0] <= w[1]));
+/// assert_eq!(s, space.sample(7, 0).unwrap()); // a pure function of (seed, index)
+/// // A user refinement: the chain grows.
+/// let narrower = space.constrain("at most 12 blocks", |spec| spec.depth() <= 12);
+/// assert!(narrower.sample(7, 3).unwrap().spec.depth() <= 12);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignSpace {
+    name: String,
+    family: Family,
+    template: NetTemplate,
+    regime: Option<Regime>,
+    constraints: Vec<Constraint>,
+    max_tries: u64,
+}
+
+/// Names accepted by [`DesignSpace::named`].
+pub const SPACE_NAMES: [&str; 9] = [
+    "AnyNetX_A", "AnyNetX_B", "AnyNetX_C", "AnyNetX_D", "AnyNetX_E", "RegNet", "RegNetX",
+    "RegNetY", "RegNetX_small",
+];
+
+impl DesignSpace {
+    const DEFAULT_MAX_TRIES: u64 = 1_000_000;
+
+    fn new(name: &str, family: Family) -> Self {
+        DesignSpace {
+            name: name.to_string(),
+            family,
+            template: NetTemplate::imagenet(),
+            regime: None,
+            constraints: Vec::new(),
+            max_tries: Self::DEFAULT_MAX_TRIES,
+        }
+    }
+
+    /// AnyNetX_A: every stage's d, w, b, g drawn independently (paper §3.1).
+    pub fn anynet_x_a() -> Self {
+        Self::new("AnyNetX_A", Family::AnyNetX(AnyNetXRanges::paper()))
+    }
+    /// AnyNetX_B = A + shared bottleneck ratio.
+    pub fn anynet_x_b() -> Self {
+        Self::anynet_x_a().refine(Constraint::SharedBottleneckRatio).renamed("AnyNetX_B")
+    }
+    /// AnyNetX_C = B + shared group width.
+    pub fn anynet_x_c() -> Self {
+        Self::anynet_x_b().refine(Constraint::SharedGroupWidth).renamed("AnyNetX_C")
+    }
+    /// AnyNetX_D = C + non-decreasing widths.
+    pub fn anynet_x_d() -> Self {
+        Self::anynet_x_c().refine(Constraint::WidthsNonDecreasing).renamed("AnyNetX_D")
+    }
+    /// AnyNetX_E = D + non-decreasing depths.
+    pub fn anynet_x_e() -> Self {
+        Self::anynet_x_d().refine(Constraint::DepthsNonDecreasing).renamed("AnyNetX_E")
+    }
+    /// The initial RegNet space (paper §3.3).
+    pub fn regnet() -> Self {
+        Self::new("RegNet", Family::RegNet(RegNetRanges::initial()))
+    }
+    /// RegNetX, pycls's refined sampler.
+    pub fn regnet_x() -> Self {
+        Self::new("RegNetX", Family::RegNet(RegNetRanges::regnet_x()))
+    }
+    /// RegNetY = RegNetX + SE.
+    pub fn regnet_y() -> Self {
+        Self::new("RegNetY", Family::RegNet(RegNetRanges::regnet_y()))
+    }
+
+    /// A space by name (`AnyNetX_A`…`_E`, `RegNet`, `RegNetX`, `RegNetY`, `RegNetX_small`),
+    /// case- and `_`/`-`-insensitive.
+    pub fn named(name: &str) -> Result<Self, SpaceError> {
+        let key = name.trim().to_ascii_lowercase().replace('-', "_");
+        Ok(match key.as_str() {
+            "anynetx_a" => Self::anynet_x_a(),
+            "anynetx_b" => Self::anynet_x_b(),
+            "anynetx_c" => Self::anynet_x_c(),
+            "anynetx_d" => Self::anynet_x_d(),
+            "anynetx_e" => Self::anynet_x_e(),
+            "regnet" => Self::regnet(),
+            "regnetx" => Self::regnet_x(),
+            "regnety" => Self::regnet_y(),
+            "regnetx_small" => Self::new("RegNetX_small", Family::RegNet(RegNetRanges::small())),
+            _ => {
+                return Err(SpaceError::UnknownSpace {
+                    name: name.to_string(),
+                    known: SPACE_NAMES.join(", "),
+                });
+            }
+        })
+    }
+
+    /// The same space under another name (e.g. after a refinement).
+    pub fn renamed(mut self, name: &str) -> Self {
+        self.name = name.to_string();
+        self
+    }
+    /// Another stem / input / classes / strides (e.g. [`NetTemplate::fashion_mnist`]).
+    pub fn with_template(mut self, template: NetTemplate) -> Self {
+        self.template = template;
+        self
+    }
+    /// Only models inside this complexity window.
+    pub fn with_regime(mut self, regime: Regime) -> Self {
+        self.regime = Some(regime);
+        self
+    }
+    /// Replace the AnyNetX ranges (keeps the refinements).
+    pub fn with_anynet_ranges(mut self, ranges: AnyNetXRanges) -> Self {
+        self.family = Family::AnyNetX(ranges);
+        self
+    }
+    /// Replace the RegNet ranges (keeps the refinements).
+    pub fn with_regnet_ranges(mut self, ranges: RegNetRanges) -> Self {
+        self.family = Family::RegNet(ranges);
+        self
+    }
+    /// How many draws one sample may reject before the regime counts as unreachable.
+    pub fn with_max_tries(mut self, max_tries: u64) -> Self {
+        self.max_tries = max_tries.max(1);
+        self
+    }
+    /// Add a refinement.
+    pub fn refine(mut self, constraint: Constraint) -> Self {
+        self.constraints.push(constraint);
+        self
+    }
+    /// Add a named refinement given as a predicate over the spec.
+    pub fn constrain(
+        self,
+        name: &str,
+        pred: impl Fn(&AnyNetSpec) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.refine(Constraint::Custom {
+            name: name.to_string(),
+            pred: Some(Arc::new(pred)),
+        })
+    }
+    /// Add a named refinement given as a predicate over the RegNet parameters.
+    pub fn constrain_regnet(
+        self,
+        name: &str,
+        pred: impl Fn(&RegNetParams) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.refine(Constraint::CustomRegNet {
+            name: name.to_string(),
+            pred: Some(Arc::new(pred)),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn family(&self) -> &Family {
+        &self.family
+    }
+    pub fn template(&self) -> &NetTemplate {
+        &self.template
+    }
+    pub fn regime(&self) -> Option<&Regime> {
+        self.regime.as_ref()
+    }
+    pub fn constraints(&self) -> &[Constraint] {
+        &self.constraints
+    }
+    /// The refinement chain, oldest first (A→B→C→D→E shows four).
+    pub fn refinements(&self) -> Vec<String> {
+        self.constraints.iter().map(Constraint::name).collect()
+    }
+    /// Resolution at which samples' complexity is counted.
+    pub fn resolution(&self) -> usize {
+        self.regime.as_ref().map_or(224, |r| r.resolution)
+    }
+
+    /// Serialisable description (custom predicates are kept by name).
+    pub fn describe(&self) -> SpaceDescription {
+        SpaceDescription {
+            name: self.name.clone(),
+            family: self.family.clone(),
+            template: self.template.clone(),
+            regime: self.regime.clone(),
+            constraints: self.constraints.clone(),
+            max_tries: self.max_tries,
+        }
+    }
+
+    /// Rebuild from a description. Custom constraints come back without their closures:
+    /// re-attach them with [`DesignSpace::attach`], else sampling reports them.
+    pub fn from_description(d: SpaceDescription) -> Self {
+        DesignSpace {
+            name: d.name,
+            family: d.family,
+            template: d.template,
+            regime: d.regime,
+            constraints: d.constraints,
+            max_tries: d.max_tries.max(1),
+        }
+    }
+
+    /// Give a custom constraint restored from JSON its predicate again.
+    pub fn attach(
+        mut self,
+        name: &str,
+        pred: impl Fn(&AnyNetSpec) -> bool + Send + Sync + 'static,
+    ) -> Result<Self, SpaceError> {
+        let slot = self
+            .constraints
+            .iter_mut()
+            .find(|c| matches!(c, Constraint::Custom { name: n, .. } if n == name))
+            .ok_or_else(|| self_err(&self.name, format!("has no custom constraint '{name}'")))?;
+        *slot = Constraint::Custom {
+            name: name.to_string(),
+            pred: Some(Arc::new(pred)),
+        };
+        Ok(self)
+    }
+
+    /// Whether a model (spec, RegNet parameters if any, complexity) belongs to this space:
+    /// every refinement admits it and it lies in the regime.
+    pub fn admits(&self, spec: &AnyNetSpec, regnet: Option<&RegNetParams>, cx: &Complexity) -> bool {
+        self.constraints.iter().all(|c| c.admits(spec, regnet, Some(cx)))
+            && self.regime.as_ref().is_none_or(|r| r.admits(cx))
+    }
+
+    fn has(&self, c: &Constraint) -> bool {
+        self.constraints.contains(c)
+    }
+
+    /// Sample `index` of the sequence with this `seed`.
+    pub fn sample(&self, seed: u64, index: u64) -> Result<Sample, SpaceError> {
+        if let Some(c) = self.constraints.iter().find(|c| c.is_detached()) {
+            return Err(self_err(
+                &self.name,
+                format!("custom constraint '{}' has no predicate (restored from JSON?): re-attach it", c.name()),
+            ));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(index);
+        let resolution = self.resolution();
+        let (mut lo, mut hi) = (u64::MAX, 0u64);
+        for tries in 0..self.max_tries {
+            let Some((spec, regnet)) = self.draw(&mut rng)? else { continue };
+            let cx = complexity(&spec, resolution).map_err(|e| self_err(&self.name, e.to_string()))?;
+            lo = lo.min(cx.flops);
+            hi = hi.max(cx.flops);
+            if self.admits(&spec, regnet.as_ref(), &cx) {
+                return Ok(Sample {
+                    index,
+                    spec,
+                    regnet,
+                    complexity: cx,
+                    resolution,
+                    rejected: tries,
+                });
+            }
+        }
+        Err(SpaceError::RegimeUnreachable {
+            space: self.name.clone(),
+            regime: self.regime.as_ref().map_or("(none)".into(), |r| r.to_string()),
+            tries: self.max_tries,
+            seen: if lo <= hi {
+                format!("{:.2}–{:.2} MF", lo as f64 / 1e6, hi as f64 / 1e6)
+            } else {
+                "no valid model".into()
+            },
+        })
+    }
+
+    /// Samples `0..n` with this seed.
+    pub fn samples(&self, seed: u64, n: usize) -> Result<Vec<Sample>, SpaceError> {
+        (0..n as u64).map(|i| self.sample(seed, i)).collect()
+    }
+
+    /// One draw before the regime and the rejection-only constraints: `None` when the draw is
+    /// not a valid network (widths incompatible with the group width, too many stages).
+    fn draw(&self, rng: &mut ChaCha8Rng) -> Result<Option<(AnyNetSpec, Option<RegNetParams>)>, SpaceError> {
+        match &self.family {
+            Family::AnyNetX(r) => self.draw_anynet(r, rng).map(|s| s.map(|s| (s, None))),
+            Family::RegNet(r) => self.draw_regnet(r, rng),
+        }
+    }
+
+    fn draw_anynet(&self, r: &AnyNetXRanges, rng: &mut ChaCha8Rng) -> Result<Option<AnyNetSpec>, SpaceError> {
+        let empty = r.depths.is_empty() || r.widths.is_empty() || r.bottleneck_ratios.is_empty() || r.group_widths.is_empty();
+        if empty || r.num_stages == 0 || r.num_stages > MAX_STAGES {
+            return Err(self_err(&self.name, format!(
+                "AnyNetX ranges need 1..={MAX_STAGES} stages and non-empty choices")));
+        }
+        // Shared choices are drawn once: uniform over the constrained set, like rejection but free.
+        let shared_b = self.has(&Constraint::SharedBottleneckRatio).then(|| *pick(rng, &r.bottleneck_ratios));
+        let shared_g = self.has(&Constraint::SharedGroupWidth).then(|| *pick(rng, &r.group_widths));
+        let stages = (0..r.num_stages)
+            .map(|i| StageSpec {
+                depth: *pick(rng, &r.depths),
+                width: *pick(rng, &r.widths),
+                stride: self.template.stage_stride(i),
+                bottleneck_ratio: shared_b.unwrap_or_else(|| *pick(rng, &r.bottleneck_ratios)),
+                group_width: shared_g.unwrap_or_else(|| *pick(rng, &r.group_widths)),
+            })
+            .collect();
+        let t = &self.template;
+        // Incompatible (w, b, g) combinations are rejected, not adjusted, so every constraint holds literally.
+        Ok(AnyNetSpec::try_new(AnyNetSpecData {
+            stem: t.stem,
+            stem_width: t.stem_width,
+            in_channels: t.in_channels,
+            block: BlockKind::X,
+            stages,
+            se_ratio: None,
+            num_classes: t.num_classes,
+        })
+        .ok())
+    }
+
+    fn draw_regnet(
+        &self,
+        r: &RegNetRanges,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Option<(AnyNetSpec, Option<RegNetParams>)>, SpaceError> {
+        let ordered = r.depth.0 >= 1 && r.depth.0 <= r.depth.1 && r.w0.0 >= 1 && r.w0.0 <= r.w0.1
+            && r.wa.0 > 0.0 && r.wa.0 <= r.wa.1 && r.wm.0 > 1.0 && r.wm.0 <= r.wm.1
+            && r.group_width.0 >= 1 && r.group_width.0 <= r.group_width.1;
+        if !ordered || r.bottleneck_ratios.is_empty() {
+            return Err(self_err(&self.name, format!(
+                "RegNet ranges need 1 ≤ min ≤ max for d, w0, g; 0 < min ≤ max for wa; 1 < min ≤ max for wm; \
+                 and a bottleneck ratio (got {r:?})")));
+        }
+        let depth = r.depth.0 + (unit(rng) * (r.depth.1 - r.depth.0 + 1) as f64) as usize;
+        let w0 = log_uniform(rng, r.w0.0 as f64, r.w0.1 as f64);
+        let w0 = (round_half_even(w0 / WIDTH_QUANTUM as f64) as usize).max(1) * WIDTH_QUANTUM;
+        let wa = round_steps(log_uniform(rng, r.wa.0, r.wa.1), 10.0);
+        let wm = round_steps(log_uniform(rng, r.wm.0, r.wm.1), 1000.0);
+        let g = log_uniform(rng, r.group_width.0 as f64, r.group_width.1 as f64);
+        let g = if g < 8.0 {
+            2f64.powf(round_half_even(g.log2())) as usize
+        } else {
+            (round_half_even(g / 8.0) as usize).max(1) * 8
+        };
+        let b = *pick(rng, &r.bottleneck_ratios);
+        let mut data = RegNetParamsData {
+            depth,
+            w0,
+            wa,
+            wm,
+            group_width: g,
+            bottleneck_ratio: b,
+            se_ratio: r.se_ratio,
+        };
+        for c in &self.constraints {
+            match c {
+                Constraint::FixedWm(v) => data.wm = *v,
+                Constraint::W0EqualsWa => data.wa = data.w0 as f64,
+                _ => {}
+            }
+        }
+        let Ok(params) = RegNetParams::try_new(data) else { return Ok(None) };
+        let widths = params.widths();
+        let n = widths.num_stages;
+        if n != widths.possible_stages || n < r.num_stages.0 || n > r.num_stages.1 {
+            return Ok(None);
+        }
+        Ok(params.to_spec_with(&self.template).ok().map(|s| (s, Some(params))))
+    }
+
+    /// Number of distinct models the sampler can draw (nominal, as the paper counts: before
+    /// block compatibility and the regime). Range and custom constraints make it unknown.
+    pub fn size(&self) -> SpaceSize {
+        let countable = self.constraints.iter().all(|c| {
+            !matches!(c, Constraint::Range { .. } | Constraint::Custom { .. } | Constraint::CustomRegNet { .. })
+        });
+        let (count, note) = match &self.family {
+            Family::AnyNetX(r) => {
+                let n = r.num_stages as u32;
+                let (nd, nw) = (r.depths.len() as u128, r.widths.len() as u128);
+                let (nb, ng) = (r.bottleneck_ratios.len() as u128, r.group_widths.len() as u128);
+                let depths = if self.has(&Constraint::DepthsNonDecreasing) { multisets(nd, n) } else { nd.pow(n) };
+                let widths = if self.has(&Constraint::WidthsNonDecreasing) { multisets(nw, n) } else { nw.pow(n) };
+                let bs = if self.has(&Constraint::SharedBottleneckRatio) { nb } else { nb.pow(n) };
+                let gs = if self.has(&Constraint::SharedGroupWidth) { ng } else { ng.pow(n) };
+                (depths * widths * bs * gs, "per-stage choices counted as the paper does, before block compatibility and the regime")
+            }
+            Family::RegNet(r) => {
+                let d = (r.depth.1 - r.depth.0 + 1) as u128;
+                let w0 = (r.w0.1 / 8).saturating_sub(r.w0.0.div_ceil(8)) as u128 + 1;
+                let steps = |lo: f64, hi: f64, k: f64| ((hi * k).round() - (lo * k).round()) as u128 + 1;
+                let wa = if self.has(&Constraint::W0EqualsWa) { 1 } else { steps(r.wa.0, r.wa.1, 10.0) };
+                let wm = if self.constraints.iter().any(|c| matches!(c, Constraint::FixedWm(_))) { 1 } else { steps(r.wm.0, r.wm.1, 1000.0) };
+                let g = (r.group_width.0..=r.group_width.1)
+                    .filter(|&g| if g < 8 { g.is_power_of_two() } else { g % 8 == 0 })
+                    .count() as u128;
+                (d * w0 * wa * wm * g * r.bottleneck_ratios.len() as u128,
+                 "distinct (d, w0, wa, wm, g, b) at the sampler's quantisation (w0 step 8, wa 0.1, wm 0.001), before the regime")
+            }
+        };
+        if countable {
+            SpaceSize { count: Some(count), log10: Some((count as f64).log10()), note: note.into() }
+        } else {
+            SpaceSize { count: None, log10: None, note: "unknown: range or custom constraints (estimate the share kept by sampling)".into() }
+        }
+    }
+}
+
+fn self_err(space: &str, why: String) -> SpaceError {
+    SpaceError::InvalidSpace {
+        space: space.to_string(),
+        why,
+    }
+}
+
+/// Number of non-decreasing sequences of length k over n values: C(n + k − 1, k).
+fn multisets(n: u128, k: u32) -> u128 {
+    let mut c: u128 = 1;
+    for i in 0..k as u128 {
+        c = c * (n + i) / (i + 1);
+    }
+    c
+}
+
+/// Uniform in [0, 1) from 53 random bits: platform- and crate-version-independent.
+fn unit(rng: &mut ChaCha8Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [T]) -> &'a T {
+    &xs[((unit(rng) * xs.len() as f64) as usize).min(xs.len() - 1)]
+}
+
+fn log_uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
+    (lo.ln() + unit(rng) * (hi.ln() - lo.ln())).exp()
+}
+
+/// Round to a step of `1 / per_unit`, returning the nearest f64 to the decimal (36.4, not 36.400000000000006).
+fn round_steps(v: f64, per_unit: f64) -> f64 {
+    round_half_even(v * per_unit) / per_unit
+}
