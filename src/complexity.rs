@@ -103,7 +103,14 @@ pub fn complexity(spec: &AnyNetSpec, resolution: usize) -> Result<Complexity, Co
     };
     let stem = spec.stem();
     let sw = spec.stem_width() as u64;
-    c.conv(spec.in_channels() as u64, sw, stem.kernel() as u64, stem.stride() as u64, 1, false);
+    c.conv(
+        spec.in_channels() as u64,
+        sw,
+        stem.kernel() as u64,
+        stem.stride() as u64,
+        1,
+        false,
+    );
     c.bn(sw);
     if stem.has_max_pool() {
         c.pool(sw, 2);

@@ -19,8 +19,9 @@
 //! ```
 
 pub mod complexity;
-pub mod space;
 pub mod data;
 pub mod model;
+pub mod space;
 pub mod stats;
+pub mod summary;
 pub mod train;

@@ -49,7 +49,12 @@ fn every_zoo_model_matches_published_complexity() {
             round1(cx.params as f64 / 1e6),
             round1(cx.acts as f64 / 1e6),
         );
-        eprintln!("{name}: {got:?} {:?} {:?} {:?}", spec.stage_depths(), spec.stage_widths(), spec.stage_group_widths());
+        eprintln!(
+            "{name}: {got:?} {:?} {:?} {:?}",
+            spec.stage_depths(),
+            spec.stage_widths(),
+            spec.stage_group_widths()
+        );
         if got != (gf, mp, ma) {
             failures.push(format!("{name}: got {got:?}, published {:?}", (gf, mp, ma)));
         }

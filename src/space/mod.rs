@@ -8,11 +8,11 @@ mod sampler;
 mod spec;
 pub mod zoo;
 
+pub use property::{Property, PropertySource};
 pub use regnet::{
     NetTemplate, RegNetParams, RegNetParamsData, RegNetWidths, WIDTH_QUANTUM,
-    adjust_block_compatibility, generate_widths,
+    adjust_block_compatibility, compatible_stage, generate_widths,
 };
-pub use property::{Property, PropertySource};
 pub use sampler::{
     AnyNetXRanges, Constraint, DesignSpace, Family, RegNetPredicate, RegNetRanges, Regime,
     SPACE_NAMES, Sample, SpaceDescription, SpaceSize, SpecPredicate,

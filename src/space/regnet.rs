@@ -65,7 +65,11 @@ impl TryFrom<RegNetParamsData> for RegNetParams {
             return Err(bad("depth", "0".into(), "must be at least 1"));
         }
         if d.w0 == 0 || d.w0 % WIDTH_QUANTUM != 0 {
-            return Err(bad("w0", d.w0.to_string(), "must be a positive multiple of 8"));
+            return Err(bad(
+                "w0",
+                d.w0.to_string(),
+                "must be a positive multiple of 8",
+            ));
         }
         if !(d.wa.is_finite() && d.wa >= 0.0) {
             return Err(bad("wa", d.wa.to_string(), "must be ≥ 0"));
@@ -163,18 +167,62 @@ pub fn adjust_block_compatibility(
     bottleneck_ratios: &[f64],
     group_widths: &[usize],
 ) -> (Vec<usize>, Vec<usize>) {
-    let mut ws = Vec::with_capacity(widths.len());
-    let mut gs = Vec::with_capacity(widths.len());
-    for ((&w, &b), &g) in widths.iter().zip(bottleneck_ratios).zip(group_widths) {
-        let m = 1.0 / b;
-        let v = (w as f64 * m).max(1.0).trunc() as usize;
-        let g = g.min(v);
-        let q = if m > 1.0 { lcm(g, m as usize) } else { g };
-        let v = q.max((round_half_even(v as f64 / q as f64) * q as f64) as usize);
-        ws.push((v as f64 / m).trunc() as usize);
-        gs.push(g);
+    widths
+        .iter()
+        .zip(bottleneck_ratios)
+        .zip(group_widths)
+        .map(|((&w, &b), &g)| compatible_stage(w, b, g))
+        .unzip()
+}
+
+/// [`adjust_block_compatibility`] for one stage: `(width, bottleneck ratio b, group width)` →
+/// `(width, group width)`.
+pub fn compatible_stage(w: usize, b: f64, g: usize) -> (usize, usize) {
+    let m = 1.0 / b;
+    let v = (w as f64 * m).max(1.0).trunc() as usize;
+    let g = g.min(v);
+    let q = if m > 1.0 { lcm(g, m as usize) } else { g };
+    let v = q.max((round_half_even(v as f64 / q as f64) * q as f64) as usize);
+    ((v as f64 / m).trunc() as usize, g)
+}
+
+/// Stage widths and depths of the generator without the per-block vectors: the fast path used
+/// to build specs while sampling millions of models. Returns `(runs of (width, depth), possible
+/// stages)`; agrees exactly with [`generate_widths`] (tested), because `s_j` is only computed
+/// through the same logarithm wherever it could change.
+pub(crate) fn stage_runs(
+    depth: usize,
+    w0: usize,
+    wa: f64,
+    wm: f64,
+) -> (Vec<(usize, usize)>, usize) {
+    let w0f = w0 as f64;
+    let q = WIDTH_QUANTUM as f64;
+    let log_wm = wm.ln();
+    let mut runs: Vec<(usize, usize)> = Vec::with_capacity(6);
+    let mut s = i64::MIN;
+    // u below `safe_below` certainly rounds to the current s; at or above it we recompute.
+    let mut safe_below = f64::NEG_INFINITY;
+    for j in 0..depth {
+        let u = j as f64 * wa + w0f;
+        if u < safe_below {
+            runs.last_mut().expect("a run exists once s is set").1 += 1;
+            continue;
+        }
+        let s_j = round_half_even((u / w0f).ln() / log_wm) as i64;
+        if s_j != s {
+            s = s_j;
+            let w = (round_half_even(w0f * wm.powf(s as f64) / q) * q) as usize;
+            match runs.last_mut() {
+                Some(last) if last.0 == w => last.1 += 1,
+                _ => runs.push((w, 1)),
+            }
+        } else {
+            runs.last_mut().expect("a run exists once s is set").1 += 1;
+        }
+        safe_below = w0f * ((s as f64 + 0.5) * log_wm).exp() * (1.0 - 1e-9);
     }
-    (ws, gs)
+    (runs, s.max(0) as usize + 1)
 }
 
 fn gcd(a: usize, b: usize) -> usize {
@@ -245,7 +293,13 @@ impl RegNetParams {
     }
 
     /// RegNetX parameters (no SE, b = 1).
-    pub fn x(depth: usize, w0: usize, wa: f64, wm: f64, group_width: usize) -> Result<Self, SpaceError> {
+    pub fn x(
+        depth: usize,
+        w0: usize,
+        wa: f64,
+        wm: f64,
+        group_width: usize,
+    ) -> Result<Self, SpaceError> {
         Self::try_new(RegNetParamsData {
             depth,
             w0,
@@ -258,7 +312,13 @@ impl RegNetParams {
     }
 
     /// RegNetY parameters (SE ratio 0.25, b = 1).
-    pub fn y(depth: usize, w0: usize, wa: f64, wm: f64, group_width: usize) -> Result<Self, SpaceError> {
+    pub fn y(
+        depth: usize,
+        w0: usize,
+        wa: f64,
+        wm: f64,
+        group_width: usize,
+    ) -> Result<Self, SpaceError> {
         Self::try_new(RegNetParamsData {
             se_ratio: Some(0.25),
             ..Self::x(depth, w0, wa, wm, group_width)?.data
@@ -302,8 +362,17 @@ impl RegNetParams {
 
     /// The network of these parameters on another input (stem, classes, strides).
     pub fn to_spec_with(&self, template: &NetTemplate) -> Result<AnyNetSpec, SpaceError> {
-        let generated = self.widths();
-        let n = generated.num_stages;
+        let (runs, _) = stage_runs(self.data.depth, self.data.w0, self.data.wa, self.data.wm);
+        self.spec_from_runs(&runs, template)
+    }
+
+    /// Build the spec from the generator's stage runs (shared with the sampler, which already has them).
+    pub(crate) fn spec_from_runs(
+        &self,
+        runs: &[(usize, usize)],
+        template: &NetTemplate,
+    ) -> Result<AnyNetSpec, SpaceError> {
+        let n = runs.len();
         if n > super::spec::MAX_STAGES {
             return Err(SpaceError::InvalidField {
                 field: "regnet".into(),
@@ -311,23 +380,30 @@ impl RegNetParams {
                 why: format!("generates {n} stages; at most {}", super::spec::MAX_STAGES),
             });
         }
-        let bs = vec![self.data.bottleneck_ratio; n];
-        let (ws, gs) =
-            adjust_block_compatibility(&generated.stage_widths, &bs, &vec![self.data.group_width; n]);
-        let stages = (0..n)
-            .map(|i| StageSpec {
-                depth: generated.stage_depths[i],
-                width: ws[i],
-                stride: template.stage_stride(i),
-                bottleneck_ratio: bs[i],
-                group_width: gs[i],
+        let b = self.data.bottleneck_ratio;
+        let stages = runs
+            .iter()
+            .enumerate()
+            .map(|(i, &(w, d))| {
+                let (width, group_width) = compatible_stage(w, b, self.data.group_width);
+                StageSpec {
+                    depth: d,
+                    width,
+                    stride: template.stage_stride(i),
+                    bottleneck_ratio: b,
+                    group_width,
+                }
             })
             .collect();
         AnyNetSpec::try_new(AnyNetSpecData {
             stem: template.stem,
             stem_width: template.stem_width,
             in_channels: template.in_channels,
-            block: if self.data.se_ratio.is_some() { BlockKind::Y } else { BlockKind::X },
+            block: if self.data.se_ratio.is_some() {
+                BlockKind::Y
+            } else {
+                BlockKind::X
+            },
             stages,
             se_ratio: self.data.se_ratio,
             num_classes: template.num_classes,
@@ -338,7 +414,11 @@ impl RegNetParams {
 impl fmt::Display for RegNetParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.data;
-        write!(f, "d={},w0={},wa={},wm={},g={}", d.depth, d.w0, d.wa, d.wm, d.group_width)?;
+        write!(
+            f,
+            "d={},w0={},wa={},wm={},g={}",
+            d.depth, d.w0, d.wa, d.wm, d.group_width
+        )?;
         if d.bottleneck_ratio != 1.0 {
             write!(f, ",b={}", d.bottleneck_ratio)?;
         }

@@ -55,7 +55,11 @@ impl fmt::Display for Regime {
             parts.push(format!("{:.1}–{:.1} MF", lo as f64 / 1e6, hi as f64 / 1e6));
         }
         if let Some((lo, hi)) = self.params {
-            parts.push(format!("{:.2}–{:.2} M params", lo as f64 / 1e6, hi as f64 / 1e6));
+            parts.push(format!(
+                "{:.2}–{:.2} M params",
+                lo as f64 / 1e6,
+                hi as f64 / 1e6
+            ));
         }
         write!(f, "{} at {}²", parts.join(", "), self.resolution)
     }
@@ -189,11 +193,21 @@ pub enum Constraint {
     /// RegNet variant (paper Fig. 8): `w0 = wa`.
     W0EqualsWa,
     /// A property kept inside `[min, max]` (e.g. from a bootstrap good range).
-    Range { property: Property, min: f64, max: f64 },
+    Range {
+        property: Property,
+        min: f64,
+        max: f64,
+    },
     /// A user predicate over the spec.
-    Custom { name: String, pred: Option<SpecPredicate> },
+    Custom {
+        name: String,
+        pred: Option<SpecPredicate>,
+    },
     /// A user predicate over the RegNet parameters.
-    CustomRegNet { name: String, pred: Option<RegNetPredicate> },
+    CustomRegNet {
+        name: String,
+        pred: Option<RegNetPredicate>,
+    },
 }
 
 impl Constraint {
@@ -213,9 +227,15 @@ impl Constraint {
 
     /// Whether a model obeys the rule. A custom rule restored from JSON without its closure
     /// cannot be checked and is reported by [`DesignSpace::sample`] instead.
-    pub fn admits(&self, spec: &AnyNetSpec, regnet: Option<&RegNetParams>, cx: Option<&Complexity>) -> bool {
+    pub fn admits(
+        &self,
+        spec: &AnyNetSpec,
+        regnet: Option<&RegNetParams>,
+        cx: Option<&Complexity>,
+    ) -> bool {
         let stages = spec.stages();
-        let all_eq = |f: &dyn Fn(&StageSpec) -> f64| stages.windows(2).all(|p| f(&p[0]) == f(&p[1]));
+        let all_eq =
+            |f: &dyn Fn(&StageSpec) -> f64| stages.windows(2).all(|p| f(&p[0]) == f(&p[1]));
         match self {
             Constraint::SharedBottleneckRatio => all_eq(&|s| s.bottleneck_ratio),
             Constraint::SharedGroupWidth => all_eq(&|s| s.group_width as f64),
@@ -259,7 +279,9 @@ impl Constraint {
                 max: *max,
             },
             Constraint::Custom { name, .. } => ConstraintDef::Custom { name: name.clone() },
-            Constraint::CustomRegNet { name, .. } => ConstraintDef::CustomRegnet { name: name.clone() },
+            Constraint::CustomRegNet { name, .. } => {
+                ConstraintDef::CustomRegnet { name: name.clone() }
+            }
         }
     }
 }
@@ -284,11 +306,21 @@ enum ConstraintDef {
     SharedGroupWidth,
     WidthsNonDecreasing,
     DepthsNonDecreasing,
-    FixedWm { wm: f64 },
+    FixedWm {
+        wm: f64,
+    },
     W0EqualsWa,
-    Range { property: Property, min: f64, max: f64 },
-    Custom { name: String },
-    CustomRegnet { name: String },
+    Range {
+        property: Property,
+        min: f64,
+        max: f64,
+    },
+    Custom {
+        name: String,
+    },
+    CustomRegnet {
+        name: String,
+    },
 }
 
 impl From<ConstraintDef> for Constraint {
@@ -406,8 +438,15 @@ pub struct DesignSpace {
 
 /// Names accepted by [`DesignSpace::named`].
 pub const SPACE_NAMES: [&str; 9] = [
-    "AnyNetX_A", "AnyNetX_B", "AnyNetX_C", "AnyNetX_D", "AnyNetX_E", "RegNet", "RegNetX",
-    "RegNetY", "RegNetX_small",
+    "AnyNetX_A",
+    "AnyNetX_B",
+    "AnyNetX_C",
+    "AnyNetX_D",
+    "AnyNetX_E",
+    "RegNet",
+    "RegNetX",
+    "RegNetY",
+    "RegNetX_small",
 ];
 
 impl DesignSpace {
@@ -430,19 +469,27 @@ impl DesignSpace {
     }
     /// AnyNetX_B = A + shared bottleneck ratio.
     pub fn anynet_x_b() -> Self {
-        Self::anynet_x_a().refine(Constraint::SharedBottleneckRatio).renamed("AnyNetX_B")
+        Self::anynet_x_a()
+            .refine(Constraint::SharedBottleneckRatio)
+            .renamed("AnyNetX_B")
     }
     /// AnyNetX_C = B + shared group width.
     pub fn anynet_x_c() -> Self {
-        Self::anynet_x_b().refine(Constraint::SharedGroupWidth).renamed("AnyNetX_C")
+        Self::anynet_x_b()
+            .refine(Constraint::SharedGroupWidth)
+            .renamed("AnyNetX_C")
     }
     /// AnyNetX_D = C + non-decreasing widths.
     pub fn anynet_x_d() -> Self {
-        Self::anynet_x_c().refine(Constraint::WidthsNonDecreasing).renamed("AnyNetX_D")
+        Self::anynet_x_c()
+            .refine(Constraint::WidthsNonDecreasing)
+            .renamed("AnyNetX_D")
     }
     /// AnyNetX_E = D + non-decreasing depths.
     pub fn anynet_x_e() -> Self {
-        Self::anynet_x_d().refine(Constraint::DepthsNonDecreasing).renamed("AnyNetX_E")
+        Self::anynet_x_d()
+            .refine(Constraint::DepthsNonDecreasing)
+            .renamed("AnyNetX_E")
     }
     /// The initial RegNet space (paper §3.3).
     pub fn regnet() -> Self {
@@ -607,8 +654,15 @@ impl DesignSpace {
 
     /// Whether a model (spec, RegNet parameters if any, complexity) belongs to this space:
     /// every refinement admits it and it lies in the regime.
-    pub fn admits(&self, spec: &AnyNetSpec, regnet: Option<&RegNetParams>, cx: &Complexity) -> bool {
-        self.constraints.iter().all(|c| c.admits(spec, regnet, Some(cx)))
+    pub fn admits(
+        &self,
+        spec: &AnyNetSpec,
+        regnet: Option<&RegNetParams>,
+        cx: &Complexity,
+    ) -> bool {
+        self.constraints
+            .iter()
+            .all(|c| c.admits(spec, regnet, Some(cx)))
             && self.regime.as_ref().is_none_or(|r| r.admits(cx))
     }
 
@@ -621,7 +675,10 @@ impl DesignSpace {
         if let Some(c) = self.constraints.iter().find(|c| c.is_detached()) {
             return Err(self_err(
                 &self.name,
-                format!("custom constraint '{}' has no predicate (restored from JSON?): re-attach it", c.name()),
+                format!(
+                    "custom constraint '{}' has no predicate (restored from JSON?): re-attach it",
+                    c.name()
+                ),
             ));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -629,8 +686,11 @@ impl DesignSpace {
         let resolution = self.resolution();
         let (mut lo, mut hi) = (u64::MAX, 0u64);
         for tries in 0..self.max_tries {
-            let Some((spec, regnet)) = self.draw(&mut rng)? else { continue };
-            let cx = complexity(&spec, resolution).map_err(|e| self_err(&self.name, e.to_string()))?;
+            let Some((spec, regnet)) = self.draw(&mut rng)? else {
+                continue;
+            };
+            let cx =
+                complexity(&spec, resolution).map_err(|e| self_err(&self.name, e.to_string()))?;
             lo = lo.min(cx.flops);
             hi = hi.max(cx.flops);
             if self.admits(&spec, regnet.as_ref(), &cx) {
@@ -646,7 +706,10 @@ impl DesignSpace {
         }
         Err(SpaceError::RegimeUnreachable {
             space: self.name.clone(),
-            regime: self.regime.as_ref().map_or("(none)".into(), |r| r.to_string()),
+            regime: self
+                .regime
+                .as_ref()
+                .map_or("(none)".into(), |r| r.to_string()),
             tries: self.max_tries,
             seen: if lo <= hi {
                 format!("{:.2}–{:.2} MF", lo as f64 / 1e6, hi as f64 / 1e6)
@@ -663,26 +726,63 @@ impl DesignSpace {
 
     /// One draw before the regime and the rejection-only constraints: `None` when the draw is
     /// not a valid network (widths incompatible with the group width, too many stages).
-    fn draw(&self, rng: &mut ChaCha8Rng) -> Result<Option<(AnyNetSpec, Option<RegNetParams>)>, SpaceError> {
+    fn draw(
+        &self,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Option<(AnyNetSpec, Option<RegNetParams>)>, SpaceError> {
         match &self.family {
             Family::AnyNetX(r) => self.draw_anynet(r, rng).map(|s| s.map(|s| (s, None))),
             Family::RegNet(r) => self.draw_regnet(r, rng),
         }
     }
 
-    fn draw_anynet(&self, r: &AnyNetXRanges, rng: &mut ChaCha8Rng) -> Result<Option<AnyNetSpec>, SpaceError> {
-        let empty = r.depths.is_empty() || r.widths.is_empty() || r.bottleneck_ratios.is_empty() || r.group_widths.is_empty();
+    fn draw_anynet(
+        &self,
+        r: &AnyNetXRanges,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Option<AnyNetSpec>, SpaceError> {
+        let empty = r.depths.is_empty()
+            || r.widths.is_empty()
+            || r.bottleneck_ratios.is_empty()
+            || r.group_widths.is_empty();
         if empty || r.num_stages == 0 || r.num_stages > MAX_STAGES {
-            return Err(self_err(&self.name, format!(
-                "AnyNetX ranges need 1..={MAX_STAGES} stages and non-empty choices")));
+            return Err(self_err(
+                &self.name,
+                format!("AnyNetX ranges need 1..={MAX_STAGES} stages and non-empty choices"),
+            ));
         }
-        // Shared choices are drawn once: uniform over the constrained set, like rejection but free.
-        let shared_b = self.has(&Constraint::SharedBottleneckRatio).then(|| *pick(rng, &r.bottleneck_ratios));
-        let shared_g = self.has(&Constraint::SharedGroupWidth).then(|| *pick(rng, &r.group_widths));
-        let stages = (0..r.num_stages)
+        let increasing = |xs: &[f64]| xs.windows(2).all(|p| p[0] < p[1]);
+        let as_f64 = |xs: &[usize]| xs.iter().map(|&x| x as f64).collect::<Vec<_>>();
+        if !increasing(&as_f64(&r.depths)) || !increasing(&as_f64(&r.widths)) {
+            return Err(self_err(
+                &self.name,
+                "AnyNetX depth and width choices must be strictly increasing".into(),
+            ));
+        }
+        let n = r.num_stages;
+        // Refinements that restrict the draw itself are sampled directly, uniformly over the
+        // constrained set (what rejection would give, without its cost): shared choices are
+        // drawn once, non-decreasing sequences as uniform multisets.
+        let shared_b = self
+            .has(&Constraint::SharedBottleneckRatio)
+            .then(|| *pick(rng, &r.bottleneck_ratios));
+        let shared_g = self
+            .has(&Constraint::SharedGroupWidth)
+            .then(|| *pick(rng, &r.group_widths));
+        let depths = if self.has(&Constraint::DepthsNonDecreasing) {
+            non_decreasing(rng, &r.depths, n)
+        } else {
+            (0..n).map(|_| *pick(rng, &r.depths)).collect()
+        };
+        let widths = if self.has(&Constraint::WidthsNonDecreasing) {
+            non_decreasing(rng, &r.widths, n)
+        } else {
+            (0..n).map(|_| *pick(rng, &r.widths)).collect()
+        };
+        let stages = (0..n)
             .map(|i| StageSpec {
-                depth: *pick(rng, &r.depths),
-                width: *pick(rng, &r.widths),
+                depth: depths[i],
+                width: widths[i],
                 stride: self.template.stage_stride(i),
                 bottleneck_ratio: shared_b.unwrap_or_else(|| *pick(rng, &r.bottleneck_ratios)),
                 group_width: shared_g.unwrap_or_else(|| *pick(rng, &r.group_widths)),
@@ -707,13 +807,24 @@ impl DesignSpace {
         r: &RegNetRanges,
         rng: &mut ChaCha8Rng,
     ) -> Result<Option<(AnyNetSpec, Option<RegNetParams>)>, SpaceError> {
-        let ordered = r.depth.0 >= 1 && r.depth.0 <= r.depth.1 && r.w0.0 >= 1 && r.w0.0 <= r.w0.1
-            && r.wa.0 > 0.0 && r.wa.0 <= r.wa.1 && r.wm.0 > 1.0 && r.wm.0 <= r.wm.1
-            && r.group_width.0 >= 1 && r.group_width.0 <= r.group_width.1;
+        let ordered = r.depth.0 >= 1
+            && r.depth.0 <= r.depth.1
+            && r.w0.0 >= 1
+            && r.w0.0 <= r.w0.1
+            && r.wa.0 > 0.0
+            && r.wa.0 <= r.wa.1
+            && r.wm.0 > 1.0
+            && r.wm.0 <= r.wm.1
+            && r.group_width.0 >= 1
+            && r.group_width.0 <= r.group_width.1;
         if !ordered || r.bottleneck_ratios.is_empty() {
-            return Err(self_err(&self.name, format!(
-                "RegNet ranges need 1 ≤ min ≤ max for d, w0, g; 0 < min ≤ max for wa; 1 < min ≤ max for wm; \
-                 and a bottleneck ratio (got {r:?})")));
+            return Err(self_err(
+                &self.name,
+                format!(
+                    "RegNet ranges need 1 ≤ min ≤ max for d, w0, g; 0 < min ≤ max for wa; 1 < min ≤ max for wm; \
+                 and a bottleneck ratio (got {r:?})"
+                ),
+            ));
         }
         let depth = r.depth.0 + (unit(rng) * (r.depth.1 - r.depth.0 + 1) as f64) as usize;
         let w0 = log_uniform(rng, r.w0.0 as f64, r.w0.1 as f64);
@@ -743,49 +854,111 @@ impl DesignSpace {
                 _ => {}
             }
         }
-        let Ok(params) = RegNetParams::try_new(data) else { return Ok(None) };
-        let widths = params.widths();
-        let n = widths.num_stages;
-        if n != widths.possible_stages || n < r.num_stages.0 || n > r.num_stages.1 {
+        let Ok(params) = RegNetParams::try_new(data) else {
+            return Ok(None);
+        };
+        let (runs, possible) = super::regnet::stage_runs(depth, w0, params.wa(), params.wm());
+        let n = runs.len();
+        if n != possible || n < r.num_stages.0 || n > r.num_stages.1 {
             return Ok(None);
         }
-        Ok(params.to_spec_with(&self.template).ok().map(|s| (s, Some(params))))
+        Ok(params
+            .spec_from_runs(&runs, &self.template)
+            .ok()
+            .map(|s| (s, Some(params))))
     }
 
     /// Number of distinct models the sampler can draw (nominal, as the paper counts: before
     /// block compatibility and the regime). Range and custom constraints make it unknown.
     pub fn size(&self) -> SpaceSize {
         let countable = self.constraints.iter().all(|c| {
-            !matches!(c, Constraint::Range { .. } | Constraint::Custom { .. } | Constraint::CustomRegNet { .. })
+            !matches!(
+                c,
+                Constraint::Range { .. }
+                    | Constraint::Custom { .. }
+                    | Constraint::CustomRegNet { .. }
+            )
         });
         let (count, note) = match &self.family {
             Family::AnyNetX(r) => {
                 let n = r.num_stages as u32;
                 let (nd, nw) = (r.depths.len() as u128, r.widths.len() as u128);
-                let (nb, ng) = (r.bottleneck_ratios.len() as u128, r.group_widths.len() as u128);
-                let depths = if self.has(&Constraint::DepthsNonDecreasing) { multisets(nd, n) } else { nd.pow(n) };
-                let widths = if self.has(&Constraint::WidthsNonDecreasing) { multisets(nw, n) } else { nw.pow(n) };
-                let bs = if self.has(&Constraint::SharedBottleneckRatio) { nb } else { nb.pow(n) };
-                let gs = if self.has(&Constraint::SharedGroupWidth) { ng } else { ng.pow(n) };
-                (depths * widths * bs * gs, "per-stage choices counted as the paper does, before block compatibility and the regime")
+                let (nb, ng) = (
+                    r.bottleneck_ratios.len() as u128,
+                    r.group_widths.len() as u128,
+                );
+                let depths = if self.has(&Constraint::DepthsNonDecreasing) {
+                    multisets(nd, n)
+                } else {
+                    nd.pow(n)
+                };
+                let widths = if self.has(&Constraint::WidthsNonDecreasing) {
+                    multisets(nw, n)
+                } else {
+                    nw.pow(n)
+                };
+                let bs = if self.has(&Constraint::SharedBottleneckRatio) {
+                    nb
+                } else {
+                    nb.pow(n)
+                };
+                let gs = if self.has(&Constraint::SharedGroupWidth) {
+                    ng
+                } else {
+                    ng.pow(n)
+                };
+                (
+                    depths * widths * bs * gs,
+                    "per-stage choices counted as the paper does, before block compatibility and the regime",
+                )
             }
             Family::RegNet(r) => {
                 let d = (r.depth.1 - r.depth.0 + 1) as u128;
                 let w0 = (r.w0.1 / 8).saturating_sub(r.w0.0.div_ceil(8)) as u128 + 1;
-                let steps = |lo: f64, hi: f64, k: f64| ((hi * k).round() - (lo * k).round()) as u128 + 1;
-                let wa = if self.has(&Constraint::W0EqualsWa) { 1 } else { steps(r.wa.0, r.wa.1, 10.0) };
-                let wm = if self.constraints.iter().any(|c| matches!(c, Constraint::FixedWm(_))) { 1 } else { steps(r.wm.0, r.wm.1, 1000.0) };
+                let steps =
+                    |lo: f64, hi: f64, k: f64| ((hi * k).round() - (lo * k).round()) as u128 + 1;
+                let wa = if self.has(&Constraint::W0EqualsWa) {
+                    1
+                } else {
+                    steps(r.wa.0, r.wa.1, 10.0)
+                };
+                let wm = if self
+                    .constraints
+                    .iter()
+                    .any(|c| matches!(c, Constraint::FixedWm(_)))
+                {
+                    1
+                } else {
+                    steps(r.wm.0, r.wm.1, 1000.0)
+                };
                 let g = (r.group_width.0..=r.group_width.1)
-                    .filter(|&g| if g < 8 { g.is_power_of_two() } else { g % 8 == 0 })
+                    .filter(|&g| {
+                        if g < 8 {
+                            g.is_power_of_two()
+                        } else {
+                            g % 8 == 0
+                        }
+                    })
                     .count() as u128;
-                (d * w0 * wa * wm * g * r.bottleneck_ratios.len() as u128,
-                 "distinct (d, w0, wa, wm, g, b) at the sampler's quantisation (w0 step 8, wa 0.1, wm 0.001), before the regime")
+                (
+                    d * w0 * wa * wm * g * r.bottleneck_ratios.len() as u128,
+                    "distinct (d, w0, wa, wm, g, b) at the sampler's quantisation (w0 step 8, wa 0.1, wm 0.001), before the regime",
+                )
             }
         };
         if countable {
-            SpaceSize { count: Some(count), log10: Some((count as f64).log10()), note: note.into() }
+            SpaceSize {
+                count: Some(count),
+                log10: Some((count as f64).log10()),
+                note: note.into(),
+            }
         } else {
-            SpaceSize { count: None, log10: None, note: "unknown: range or custom constraints (estimate the share kept by sampling)".into() }
+            SpaceSize {
+                count: None,
+                log10: None,
+                note: "unknown: range or custom constraints (estimate the share kept by sampling)"
+                    .into(),
+            }
         }
     }
 }
@@ -813,6 +986,25 @@ fn unit(rng: &mut ChaCha8Rng) -> f64 {
 
 fn pick<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [T]) -> &'a T {
     &xs[((unit(rng) * xs.len() as f64) as usize).min(xs.len() - 1)]
+}
+
+/// A uniformly random non-decreasing sequence of `k` values from the increasing list `xs`:
+/// a uniform k-subset of `0..n+k-1` (stars and bars) mapped to indices by subtracting ranks.
+fn non_decreasing(rng: &mut ChaCha8Rng, xs: &[usize], k: usize) -> Vec<usize> {
+    let slots = xs.len() + k - 1;
+    let mut chosen: Vec<usize> = Vec::with_capacity(k);
+    while chosen.len() < k {
+        let c = ((unit(rng) * slots as f64) as usize).min(slots - 1);
+        if !chosen.contains(&c) {
+            chosen.push(c);
+        }
+    }
+    chosen.sort_unstable();
+    chosen
+        .iter()
+        .enumerate()
+        .map(|(rank, c)| xs[c - rank])
+        .collect()
 }
 
 fn log_uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {

@@ -293,7 +293,11 @@ fn validate(d: &AnyNetSpecData) -> Result<(), SpaceError> {
     }
     match (d.block, d.se_ratio) {
         (BlockKind::Y, None) => {
-            return Err(field("se_ratio", "none".into(), "Y blocks need an SE ratio"));
+            return Err(field(
+                "se_ratio",
+                "none".into(),
+                "Y blocks need an SE ratio",
+            ));
         }
         (BlockKind::Y, Some(r)) if !(r.is_finite() && r > 0.0 && r <= 1.0) => {
             return Err(field("se_ratio", r.to_string(), "must be in (0, 1]"));
@@ -302,7 +306,10 @@ fn validate(d: &AnyNetSpecData) -> Result<(), SpaceError> {
             return Err(field(
                 "se_ratio",
                 r.to_string(),
-                &format!("only Y blocks have SE; this spec has {} blocks", kind.name()),
+                &format!(
+                    "only Y blocks have SE; this spec has {} blocks",
+                    kind.name()
+                ),
             ));
         }
         _ => {}
@@ -327,7 +334,11 @@ fn validate(d: &AnyNetSpecData) -> Result<(), SpaceError> {
         }
         let b = s.bottleneck_ratio;
         if !(b.is_finite() && b > 0.0) {
-            return Err(bad("bottleneck_ratio", b.to_string(), "must be a positive number"));
+            return Err(bad(
+                "bottleneck_ratio",
+                b.to_string(),
+                "must be a positive number",
+            ));
         }
         if s.group_width == 0 {
             return Err(bad("group_width", "0".into(), "must be at least 1"));
@@ -336,13 +347,20 @@ fn validate(d: &AnyNetSpecData) -> Result<(), SpaceError> {
         match d.block {
             BlockKind::ResBasic => {
                 if b != 1.0 {
-                    return Err(bad("bottleneck_ratio", b.to_string(), "basic blocks have b = 1"));
+                    return Err(bad(
+                        "bottleneck_ratio",
+                        b.to_string(),
+                        "basic blocks have b = 1",
+                    ));
                 }
                 if s.group_width != s.width {
                     return Err(bad(
                         "group_width",
                         s.group_width.to_string(),
-                        &format!("basic blocks use one group: it must equal the width {}", s.width),
+                        &format!(
+                            "basic blocks use one group: it must equal the width {}",
+                            s.width
+                        ),
                     ));
                 }
             }

@@ -1,9 +1,9 @@
 //! The RegNetX / RegNetY ImageNet model zoo of the reference code (pycls
 //! `configs/dds_baselines`), by its published parameters `(d, w0, wa, wm, g)`.
 
+use super::SpaceError;
 use super::regnet::RegNetParams;
 use super::spec::AnyNetSpec;
-use super::SpaceError;
 
 /// One zoo model: its name and RegNet parameters (b = 1, SE 0.25 for RegNetY).
 #[derive(Debug, Clone, PartialEq)]
