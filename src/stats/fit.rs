@@ -62,7 +62,7 @@ fn check_params(w0: usize, wa: f64, wm: f64) -> Result<(), StatsError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitOptions {
     /// Inclusive range of `w0` (multiples of 8 inside it are tried); `None`: 8 to the largest
-    /// observed width.
+    /// observed width rounded up to a multiple of 8.
     pub w0_range: Option<(usize, usize)>,
     /// Grid of `wm`: `wm_min, wm_min + wm_step, … ≤ wm_max`, then refined around the best
     /// value with a step 20× finer.
@@ -142,7 +142,7 @@ pub fn fit_quantized_linear_with(
     }
     let q = WIDTH_QUANTUM;
     let max_w = *widths.iter().max().unwrap_or(&q);
-    let (lo, hi) = opts.w0_range.unwrap_or((q, max_w.max(q)));
+    let (lo, hi) = opts.w0_range.unwrap_or((q, max_w.div_ceil(q) * q));
     let w0s: Vec<usize> = (lo.div_ceil(q).max(1)..=hi / q).map(|k| k * q).collect();
     if w0s.is_empty() {
         return Err(invalid(
@@ -156,6 +156,15 @@ pub fn fit_quantized_linear_with(
     let n_wm = ((opts.wm_max - opts.wm_min) / opts.wm_step + 1e-9).floor() as usize + 1;
     let mut best: Option<Candidate> = None;
     for &w0 in &w0s {
+        // Every predicted width is at least w0, so e_fit ≥ mean_j max(0, log(w0 / w_j)); this
+        // bound grows with w0, so once it reaches the best found, larger w0 cannot win.
+        let bound = ln_obs
+            .iter()
+            .map(|&lo| ((w0 as f64).ln() - lo).max(0.0))
+            .sum::<f64>();
+        if best.as_ref().is_some_and(|b| bound >= b.total - 1e-12) {
+            break;
+        }
         for i in 0..n_wm {
             let wm = opts.wm_min + i as f64 * opts.wm_step;
             search.consider(w0, wm, &mut best);
