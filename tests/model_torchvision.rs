@@ -85,13 +85,17 @@ fn generate() -> Result<bool> {
         "generating torchvision fixtures with {}",
         script().display()
     );
+    // Into a private directory first, then renamed into place file by file (atomic), so that a
+    // concurrent test process never reads a half-written fixture.
+    let staging = fixture_dir().join(format!(".staging-{}", std::process::id()));
     let out = Command::new(&python)
         .arg(script())
-        .arg(fixture_dir())
+        .arg(&staging)
         .args(MODELS)
         .output()
         .context("running the oracle script")?;
     if !out.status.success() {
+        let _ = std::fs::remove_dir_all(&staging);
         bail!(
             "{} failed:\n{}{}",
             script().display(),
@@ -99,6 +103,11 @@ fn generate() -> Result<bool> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    for entry in std::fs::read_dir(&staging)? {
+        let entry = entry?;
+        std::fs::rename(entry.path(), fixture_dir().join(entry.file_name()))?;
+    }
+    std::fs::remove_dir(&staging)?;
     Ok(true)
 }
 
