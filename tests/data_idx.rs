@@ -240,7 +240,12 @@ fn empty_missing_and_absent_dirs() {
 
 #[test]
 fn embedded_subset_is_intact_and_balanced() {
+    let t = std::time::Instant::now();
     let s = data::embedded().unwrap();
+    eprintln!(
+        "embedded subset decompressed and verified in {:.2?}",
+        t.elapsed()
+    );
     assert_eq!((s.train.len(), s.val.len(), s.test.len()), (6000, 0, 1000));
     assert_eq!(s.train.class_counts(), vec![600; 10]);
     assert_eq!(s.test.class_counts(), vec![100; 10]);

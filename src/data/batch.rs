@@ -207,19 +207,16 @@ pub(crate) fn assemble(
             }
         }
         if dy == 0 && dx == 0 && !flip {
-            for ch in 0..c {
-                let t = &tables[ch];
-                let plane = ch * h * w..(ch + 1) * h * w;
-                for (o, &v) in dst[plane.clone()].iter_mut().zip(&src[plane]) {
-                    *o = t[usize::from(v)];
-                }
+            for (o, (&v, t)) in dst.iter_mut().zip(src.iter().zip(planes(&tables, h * w))) {
+                *o = t[usize::from(v)];
             }
             continue;
         }
-        for ch in 0..c {
-            let t = &tables[ch];
-            let sp = &src[ch * h * w..(ch + 1) * h * w];
-            let dp = &mut dst[ch * h * w..(ch + 1) * h * w];
+        let channels = tables
+            .iter()
+            .zip(src.chunks_exact(h * w))
+            .zip(dst.chunks_exact_mut(h * w));
+        for ((t, sp), dp) in channels {
             for y in 0..h {
                 let sy = y as isize + dy;
                 if sy < 0 || sy >= h as isize {
@@ -241,4 +238,11 @@ pub(crate) fn assemble(
     let images = Tensor::from_vec(out, (n, c, h, w), device)?;
     let labels = Tensor::from_vec(labels, n, device)?;
     Ok((images, labels))
+}
+
+/// Each channel's table, repeated for every pixel of that channel's plane.
+fn planes(tables: &[[f32; 256]], plane: usize) -> impl Iterator<Item = &[f32; 256]> {
+    tables
+        .iter()
+        .flat_map(move |t| std::iter::repeat_n(t, plane))
 }

@@ -39,6 +39,13 @@ const RECORD: usize = 1 + 3 * 32 * 32;
 /// archive unpacks). Checks every file's size is a whole number of records and every label is
 /// below 10. The official files hold 10 000 records each; smaller files (e.g. for tests) are
 /// accepted.
+///
+/// ```no_run
+/// use regnet_lab::data::{self, Normalize};
+/// let data = data::cifar10("/data/cifar-10-batches-bin")?.with_val(0.1, 0)?;
+/// let norm = Normalize::cifar10(); // or Normalize::from_dataset(&data.train)?
+/// # Ok::<(), regnet_lab::data::DataError>(())
+/// ```
 pub fn cifar10(dir: impl AsRef<Path>) -> Result<Splits, DataError> {
     let mut dir = dir.as_ref().to_path_buf();
     let nested = dir.join("cifar-10-batches-bin");

@@ -97,6 +97,14 @@ pub fn fashion_mnist_default() -> Result<Splits, DataError> {
 /// The embedded class-balanced subset of Fashion-MNIST: the first 600 training and the first
 /// 100 test images of each class (6 000 + 1 000), compiled into the crate so it works from any
 /// directory and without any installed data. See `datasets/README.md`.
+///
+/// ```
+/// let data = regnet_lab::data::embedded()?;
+/// assert_eq!(data.train.class_counts(), vec![600; 10]);
+/// assert_eq!(data.test.class_names()[9], "Ankle boot");
+/// println!("{data}"); // fashion-mnist-subset: train 6000, val 0, test 1000 images of 1×28×28, 10 classes
+/// # Ok::<(), regnet_lab::data::DataError>(())
+/// ```
 pub fn embedded() -> Result<Splits, DataError> {
     let raws = FASHION_MNIST_FILES
         .iter()
@@ -112,6 +120,12 @@ pub fn embedded() -> Result<Splits, DataError> {
 ///
 /// Only a *missing* directory falls back: a directory that exists but holds broken files is an
 /// error, so corruption is never silently replaced by the subset.
+///
+/// ```
+/// let data = regnet_lab::data::fashion_mnist_or_embedded()?.with_val(0.1, 0)?;
+/// assert!(data.train.len() == 5400 || data.train.len() == 54000);
+/// # Ok::<(), regnet_lab::data::DataError>(())
+/// ```
 pub fn fashion_mnist_or_embedded() -> Result<Splits, DataError> {
     if Path::new(DEFAULT_FASHION_MNIST_DIR).exists() {
         fashion_mnist_default()

@@ -46,15 +46,48 @@ impl ModuleT for Stem {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
         let y = self.conv_bn.forward_t(xs, train)?.relu()?;
         if self.kind.has_max_pool() {
-            // 3×3 max-pool, stride 2, padding 1. candle's pool has no padding; after the ReLU
-            // every value is ≥ 0 and every window holds a real pixel, so zero padding gives the
-            // same maximum as PyTorch's −∞ padding.
-            let y = y.pad_with_zeros(2, 1, 1)?.pad_with_zeros(3, 1, 1)?;
-            y.max_pool2d_with_stride(3, 2).map_err(at("stem.3"))
+            max_pool_3x3_s2_p1(&y, train).map_err(at("stem.3"))
         } else {
             Ok(y)
         }
     }
+}
+
+/// 3×3 max-pool, stride 2, padding 1 (the ResNet stem's), for inputs ≥ 0 (it follows a ReLU).
+///
+/// candle's pool has no padding; since every value is ≥ 0 and every window holds a real pixel,
+/// zero padding gives the same maximum as PyTorch's −∞ padding. candle 0.11 cannot
+/// differentiate its pool when kernel ≠ stride, so in train mode the pool is composed from
+/// slices and `maximum` (separably: columns, then rows), which candle differentiates. Eval mode
+/// uses candle's kernel.
+pub(crate) fn max_pool_3x3_s2_p1(x: &Tensor, train: bool) -> CResult<Tensor> {
+    let (_, _, h, w) = x.dims4()?;
+    let (ho, wo) = ((h - 1) / 2 + 1, (w - 1) / 2 + 1);
+    if !train {
+        let y = x.pad_with_zeros(2, 1, 1)?.pad_with_zeros(3, 1, 1)?;
+        return y.max_pool2d_with_stride(3, 2);
+    }
+    // Along `dim` (size n, out = (n − 1) / 2 + 1): pad to 2·out + 2 with a zero in front, then
+    // window i covers padded positions 2i, 2i + 1, 2i + 2.
+    let pool1d = |x: &Tensor, dim: usize, n: usize, out: usize| -> CResult<Tensor> {
+        let p = x.pad_with_zeros(dim, 1, 2 * out + 1 - n)?;
+        let pair = |start: usize| -> CResult<(Tensor, Tensor)> {
+            let t = p.narrow(dim, start, 2 * out)?;
+            let mut shape = t.dims().to_vec();
+            shape[dim] = out;
+            shape.insert(dim + 1, 2);
+            let t = t.reshape(shape)?;
+            Ok((
+                t.narrow(dim + 1, 0, 1)?.squeeze(dim + 1)?,
+                t.narrow(dim + 1, 1, 1)?.squeeze(dim + 1)?,
+            ))
+        };
+        let (even, odd) = pair(0)?;
+        let (next, _) = pair(2)?;
+        even.maximum(&odd)?.maximum(&next)
+    };
+    let y = pool1d(x, 3, w, wo)?;
+    pool1d(&y, 2, h, ho)
 }
 
 /// Bottleneck block, the X block of paper §3.1 (Fig. 4): 1×1 (`f.a`) → 3×3 group conv with the
@@ -200,9 +233,9 @@ impl ModuleT for BasicBlock {
 #[derive(Debug, Clone)]
 pub enum Block {
     /// X, Y (with SE) and ResNet bottleneck blocks.
-    Bottleneck(BottleneckBlock),
+    Bottleneck(Box<BottleneckBlock>),
     /// ResNet basic block.
-    Basic(BasicBlock),
+    Basic(Box<BasicBlock>),
 }
 
 impl Block {
@@ -245,10 +278,18 @@ impl Stage {
             let vb = vb.pp(format!("block{index}-{j}"));
             let stride = if j == 0 { stage.stride } else { 1 };
             let block = match spec.block() {
-                BlockKind::X | BlockKind::Y | BlockKind::ResBottleneck => Block::Bottleneck(
-                    BottleneckBlock::new(&vb, w, stage, stride, spec.se_width(w))?,
-                ),
-                BlockKind::ResBasic => Block::Basic(BasicBlock::new(&vb, w, stage.width, stride)?),
+                BlockKind::X | BlockKind::Y | BlockKind::ResBottleneck => {
+                    Block::Bottleneck(Box::new(BottleneckBlock::new(
+                        &vb,
+                        w,
+                        stage,
+                        stride,
+                        spec.se_width(w),
+                    )?))
+                }
+                BlockKind::ResBasic => {
+                    Block::Basic(Box::new(BasicBlock::new(&vb, w, stage.width, stride)?))
+                }
             };
             blocks.push(block);
             w = stage.width;
@@ -274,5 +315,49 @@ impl ModuleT for Stage {
             x = b.forward_t(&x, train)?;
         }
         Ok(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{DType, Device};
+
+    /// The composed (differentiable) pool equals candle's kernel, for odd and even sizes.
+    #[test]
+    fn composed_max_pool_matches_candle() -> CResult<()> {
+        for (h, w) in [(7, 7), (8, 8), (5, 6), (1, 1), (2, 3)] {
+            let x = Tensor::randn(0f32, 1.0, (2, 3, h, w), &Device::Cpu)?.relu()?;
+            let a = max_pool_3x3_s2_p1(&x, false)?;
+            let b = max_pool_3x3_s2_p1(&x, true)?;
+            assert_eq!(a.dims(), &[2, 3, (h - 1) / 2 + 1, (w - 1) / 2 + 1]);
+            let d = (a - b)?
+                .abs()?
+                .max_all()?
+                .to_dtype(DType::F32)?
+                .to_scalar::<f32>()?;
+            assert_eq!(d, 0.0, "{h}x{w}");
+        }
+        Ok(())
+    }
+
+    /// Its gradient goes to the window maxima.
+    #[test]
+    fn composed_max_pool_backward() -> CResult<()> {
+        let v: Vec<f32> = (0..16).map(|i| i as f32).collect();
+        let x = candle_core::Var::from_vec(v, (1, 1, 4, 4), &Device::Cpu)?;
+        let y = max_pool_3x3_s2_p1(x.as_tensor(), true)?; // 2×2: maxima at 5, 7, 13, 15
+        let g = y.sum_all()?.backward()?;
+        let gx = g
+            .get(x.as_tensor())
+            .expect("gradient")
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        let mut want = vec![0f32; 16];
+        for i in [5, 7, 13, 15] {
+            want[i] = 1.0;
+        }
+        assert_eq!(gx, want);
+        Ok(())
     }
 }

@@ -235,7 +235,7 @@ impl candle_core::Module for Conv2d {
 /// Written here rather than taken from `candle_nn::BatchNorm` because (1) the running statistics
 /// must be buffers, not trainable parameters in the `VarMap` that an optimiser (and its weight
 /// decay) would walk; (2) torchvision checkpoints carry `num_batches_tracked`; (3) statistics are
-/// reduced over `(0, 2, 3)` directly, without candle-nn's transpose and copy. The arithmetic is
+/// reduced over the spatial dims and then the batch, without candle-nn's transpose and copy. The arithmetic is
 /// PyTorch's (checked against torchvision in `tests/model_torchvision.rs`): train mode normalises
 /// with the batch mean and *biased* variance and updates
 /// `running = (1 − momentum) · running + momentum · batch` with the *unbiased* variance;
@@ -375,20 +375,20 @@ impl BatchNorm {
         let dtype = x.dtype();
         let sd = stat_dtype(dtype);
         let xf = x.to_dtype(sd)?;
-        let mean = xf.mean_keepdim((0, 2, 3))?;
-        let xc = xf.broadcast_sub(&mean)?;
-        let var = xc.sqr()?.mean_keepdim((0, 2, 3))?;
+        // Reduce the contiguous spatial dims first, then the batch: candle's reduction over
+        // (0, 2, 3) at once is ~10× slower on NCHW (and every group has the same size, so the
+        // mean of means is the mean).
+        let mean = xf.mean_keepdim((2, 3))?.mean_keepdim(0)?;
+        let xc = (&xf - per_channel(&mean, &xf)?)?;
+        let var = xc.sqr()?.mean_keepdim((2, 3))?.mean_keepdim(0)?;
         let gamma = self
             .weight
             .as_tensor()
             .to_dtype(sd)?
             .reshape(self.shape4())?;
-        let beta = self.bias.as_tensor().to_dtype(sd)?.reshape(self.shape4())?;
-        let scale = gamma.broadcast_div(&(&var + self.eps)?.sqrt()?)?;
-        let y = xc
-            .broadcast_mul(&scale)?
-            .broadcast_add(&beta)?
-            .to_dtype(dtype)?;
+        let beta = self.bias.as_tensor().to_dtype(sd)?;
+        let scale = gamma.div(&(&var + self.eps)?.sqrt()?)?;
+        let y = ((xc * per_channel(&scale, &xf)?)? + per_channel(&beta, &xf)?)?.to_dtype(dtype)?;
         // Running statistics: PyTorch updates the variance with the unbiased estimate.
         let m = self.momentum;
         let unbias = count as f64 / (count - 1) as f64;
@@ -418,10 +418,21 @@ impl BatchNorm {
             .to_dtype(sd)?
             .div(&(rv + self.eps)?.sqrt()?)?;
         let shift = (self.bias.as_tensor().to_dtype(sd)? - (rm * &scale)?)?;
-        let scale = scale.to_dtype(dtype)?.reshape(self.shape4())?;
-        let shift = shift.to_dtype(dtype)?.reshape(self.shape4())?;
-        x.broadcast_mul(&scale)?.broadcast_add(&shift)
+        let scale = per_channel(&scale.to_dtype(dtype)?, x)?;
+        let shift = per_channel(&shift.to_dtype(dtype)?, x)?;
+        (x * scale)? + shift
     }
+}
+
+/// Expand a per-channel tensor `[1, C, 1, 1]` (or `[C]`) to `x`'s shape `[N, C, H, W]` in two
+/// broadcasts, batch first, then space. The result is the same view as one `broadcast_as`, but
+/// candle's backward then sums the gradient over the contiguous spatial dims and then over the
+/// batch, instead of over `(0, 2, 3)` at once, which is ~10–70× slower on NCHW tensors.
+pub(crate) fn per_channel(t: &Tensor, x: &Tensor) -> CResult<Tensor> {
+    let (n, c, h, w) = x.dims4()?;
+    t.reshape((1, c, 1, 1))?
+        .broadcast_as((n, c, 1, 1))?
+        .broadcast_as((n, c, h, w))
 }
 
 /// The dtype BatchNorm statistics are computed and kept in: f32 for half types.

@@ -21,7 +21,8 @@
 //!
 //! let spec = zoo::get("RegNetX-200MF")?.spec();
 //! let net = AnyNet::build(&spec, &ModelConfig::default().seed(0))?;
-//! println!("RegNetX-200MF: {} parameters", net.param_count()); // 2,684,792, as published
+//! println!("RegNetX-200MF: {} parameters", net.param_count()); // ≈ 2.7 M, as published
+//! assert_eq!(net.param_count(), regnet_lab::complexity::complexity(&spec, 224)?.params);
 //! let x = Tensor::randn(0f32, 1.0, (1, 3, 64, 64), &Device::Cpu)?;
 //! let logits = net.forward_t(&x, false)?;
 //! assert_eq!(logits.dims(), &[1, 1000]);
@@ -29,8 +30,10 @@
 //! ```
 //!
 //! Device-agnostic: nothing here assumes the CPU. Build with `--features cuda` and pass
-//! `Device::new_cuda(0)?` in the [`ModelConfig`]. f32 by default; bf16 and f16 (and f64) are
-//! selectable, with BatchNorm statistics kept in f32 for the half types.
+//! `Device::new_cuda(0)?` in the [`ModelConfig`]. f32 by default; f16 (and f64) are selectable
+//! everywhere, bf16 on CUDA only (candle 0.11 has no bf16 matmul on the CPU, so building a bf16
+//! model on the CPU is refused with a [`ModelError::DType`]). BatchNorm statistics are kept in
+//! f32 for the half types.
 
 mod blocks;
 mod init;
@@ -87,9 +90,9 @@ pub enum ModelError {
         #[source]
         source: candle_core::Error,
     },
-    /// The model's dtype is not a floating-point type.
-    #[error("unsupported model dtype {0:?}: use F32 (default), BF16, F16 or F64")]
-    DType(DType),
+    /// The dtype cannot be used (not floating point, or not on this device).
+    #[error("unsupported model dtype {dtype:?}: {why}")]
+    DType { dtype: DType, why: String },
 }
 
 /// ` missing (3): a, b, c` — at most 12 names, then a count.
@@ -173,7 +176,19 @@ impl AnyNet {
     pub fn new(spec: &AnyNetSpec, vb: VarBuilder) -> Result<AnyNet, ModelError> {
         let dtype = vb.dtype();
         if !dtype.is_float() {
-            return Err(ModelError::DType(dtype));
+            return Err(ModelError::DType {
+                dtype,
+                why: "use F32 (default), BF16, F16 or F64".into(),
+            });
+        }
+        if dtype == DType::BF16 && vb.device().is_cpu() {
+            // candle 0.11's CPU backend has no bf16 matmul, hence no bf16 convolution.
+            return Err(ModelError::DType {
+                dtype,
+                why:
+                    "candle has no bf16 convolution on the CPU; use F32 or F16 there, BF16 on CUDA"
+                        .into(),
+            });
         }
         let stem = Stem::new(&vb.pp("stem"), spec)?;
         let trunk = vb.pp("trunk_output");

@@ -235,11 +235,11 @@ pub fn complexity_weights(
         }
         *eff = next.min(nonempty.len() - 1);
     }
-    // Effective edges: the lower edge of each non-empty group's first original bin … The upper
-    // edge of the last bin always stays.
+    // Effective edges: the first edge, the upper edge of every non-empty bin but the last, and
+    // the last edge.
     let mut edges = vec![bins.edges[0]];
-    for k in 0..nonempty.len() - 1 {
-        edges.push(bins.edges[nonempty[k] + 1]);
+    for &b in &nonempty[..nonempty.len() - 1] {
+        edges.push(bins.edges[b + 1]);
     }
     edges.push(bins.edges[n_bins]);
     let counts: Vec<usize> = nonempty.iter().map(|&b| raw_counts[b]).collect();
