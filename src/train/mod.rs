@@ -1,12 +1,14 @@
 //! Short training runs (the paper's "low-epoch regime", §2.2): SGD with momentum, learning-rate
 //! schedules with warm-up, the training loop, evaluation, run records and checkpoints.
 
+mod data;
 mod device;
 mod optim;
 mod record;
 mod run;
 mod schedule;
 
+pub use data::{DataSource, EvalSplit, ImageData};
 pub use device::{DeviceChoice, device_name};
 pub use optim::{Sgd, SgdConfig};
 pub use record::{EpochRecord, RunRecord, StopReason, TrainConfig};

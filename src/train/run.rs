@@ -23,8 +23,12 @@ pub trait TrainData {
     fn describe(&self) -> String;
     /// Image side length.
     fn resolution(&self) -> usize;
-    /// Number of training images (for steps per epoch).
+    /// Number of training images.
     fn train_len(&self) -> usize;
+    /// Optimiser steps in one epoch of batches of `batch_size` (a last partial batch counts).
+    fn steps_per_epoch(&self, batch_size: usize) -> usize {
+        self.train_len().div_ceil(batch_size.max(1))
+    }
     /// Shuffled, augmented training batches of one epoch; a pure function of (seed, epoch).
     fn train_batches(
         &self,
