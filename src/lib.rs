@@ -24,4 +24,7 @@ pub mod model;
 pub mod space;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 pub mod train;
+
+mod atomic;

@@ -1,13 +1,23 @@
 //! `regnet-lab`: the design-space pipeline from a terminal or a job array.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
-use regnet_lab::space::{DesignSpace, NetTemplate, RegNetParams, Regime, zoo};
+use regnet_lab::space::{
+    AnyNetSpec, AnyNetXRanges, DesignSpace, Family, NetTemplate, RegNetParams, RegNetRanges,
+    Regime, zoo,
+};
 use regnet_lab::summary::ModelSummary;
+use regnet_lab::sweep::{Shard, Sweep, SweepError, merge};
+use regnet_lab::train::{
+    DataSource, DeviceChoice, Event, ImageData, LrSchedule, RunRecord, TrainConfig, TrainData,
+    print_event, train_with,
+};
 
 #[derive(Parser)]
 #[command(
@@ -60,8 +70,196 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Train one model briefly and write its record (and a resumable checkpoint) to --out.
+    Train {
+        /// A zoo model name.
+        #[arg(long, conflicts_with_all = ["regnet", "spec"])]
+        model: Option<String>,
+        /// RegNet parameters d=..,w0=..,wa=..,wm=..,g=..[,b=..][,se=..]
+        #[arg(long, conflicts_with = "spec")]
+        regnet: Option<String>,
+        /// An AnyNetSpec as JSON.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Output directory (record.json, checkpoint/).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sample and train n models of a design space into --out; rerun to resume.
+    Sweep {
+        space: String,
+        #[arg(short = 'n', default_value_t = 20)]
+        n: u64,
+        /// Seed of the sample sequence.
+        #[arg(long, default_value_t = 0)]
+        sample_seed: u64,
+        /// Flops window MIN..MAX at the dataset's resolution (K/M/G suffixes).
+        #[arg(long)]
+        flops: Option<String>,
+        /// AnyNetX / RegNet ranges: `small` (CPU-sized, default) or `paper`.
+        #[arg(long, default_value = "small")]
+        ranges: String,
+        /// Run only indices i ≡ K (mod N), into their own results file.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Stop between runs after this long (e.g. 90s, 30m, 2h).
+        #[arg(long)]
+        time_budget: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Merge sweep directories (shards) into --out, refusing different sweeps.
+    Merge {
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// List the zoo models and design spaces.
     List,
+}
+
+/// Training settings shared by `train` and `sweep`.
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// embedded (default), fashion-mnist or cifar10.
+    #[arg(long, default_value = "embedded")]
+    dataset: String,
+    /// Directory of the dataset's files.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Base learning rate (cosine schedule).
+    #[arg(long, default_value_t = 0.1)]
+    lr: f64,
+    #[arg(long, default_value_t = 5e-4)]
+    weight_decay: f64,
+    /// Linear warm-up epochs.
+    #[arg(long, default_value_t = 0.0)]
+    warmup: f64,
+    /// Seed of initialisation, data order and augmentation.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// At most this many steps per epoch (smoke runs).
+    #[arg(long)]
+    max_steps_per_epoch: Option<usize>,
+    /// Train on at most this many images (class-balanced).
+    #[arg(long)]
+    train_limit: Option<usize>,
+    /// Evaluate on at most this many test images (class-balanced).
+    #[arg(long)]
+    eval_limit: Option<usize>,
+    /// Per-run time budget (e.g. 60s, 5m).
+    #[arg(long)]
+    run_budget: Option<String>,
+    /// cpu, cuda, cuda:N or auto.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Progress line every this many steps (0: per epoch).
+    #[arg(long, default_value_t = 0)]
+    log_every: usize,
+}
+
+impl RunArgs {
+    fn source(&self) -> Result<DataSource> {
+        Ok(DataSource::from_cli(&self.dataset, self.data_dir.clone())?)
+    }
+
+    fn data(&self) -> Result<ImageData> {
+        let mut d = ImageData::load(&self.source()?)?;
+        if let Some(n) = self.train_limit {
+            d = d.with_train_limit(n);
+        }
+        if let Some(n) = self.eval_limit {
+            d = d.with_eval_limit(n);
+        }
+        Ok(d)
+    }
+
+    fn config(&self) -> Result<TrainConfig> {
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            bail!("--lr must be a positive number");
+        }
+        Ok(TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            schedule: LrSchedule::cosine(self.lr).with_warmup(self.warmup),
+            sgd: regnet_lab::train::SgdConfig {
+                weight_decay: self.weight_decay,
+                ..Default::default()
+            },
+            seed: self.seed,
+            max_seconds: self.run_budget.as_deref().map(parse_duration).transpose()?,
+            max_steps_per_epoch: self.max_steps_per_epoch,
+            log_every: self.log_every,
+            device: self.device.parse::<DeviceChoice>()?,
+            ..TrainConfig::default()
+        })
+    }
+
+    /// The network template that fits the dataset (stem, channels, classes).
+    fn template(&self) -> Result<NetTemplate> {
+        Ok(match self.source()? {
+            DataSource::Cifar10(_) => NetTemplate::cifar10(),
+            _ => NetTemplate::fashion_mnist(),
+        })
+    }
+}
+
+/// `90`, `90s`, `30m`, `2h` → seconds.
+fn parse_duration(s: &str) -> Result<f64> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('s') => (&t[..t.len() - 1], 1.0),
+        Some('m') => (&t[..t.len() - 1], 60.0),
+        Some('h') => (&t[..t.len() - 1], 3600.0),
+        _ => (t, 1.0),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .with_context(|| format!("duration '{s}': expected e.g. 90s, 30m or 2h"))?;
+    if !(v.is_finite() && v >= 0.0) {
+        bail!("duration '{s}' must be non-negative");
+    }
+    Ok(v * mult)
+}
+
+fn spinner(len: u64, what: &str) -> Option<ProgressBar> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(what.to_string());
+    Some(bar)
+}
+
+fn record_line(r: &RunRecord) -> String {
+    format!(
+        "sample {:>4}  {:>7.2} MF  {:>6.3} M params  error {}  {:.0} img/s  {:.1}s{}",
+        r.sample_index.map_or("-".into(), |i| i.to_string()),
+        r.complexity.flops as f64 / 1e6,
+        r.complexity.params as f64 / 1e6,
+        r.best_error
+            .map_or("diverged".into(), |e| format!("{e:.2}%")),
+        r.images_per_second,
+        r.seconds,
+        match r.stop {
+            regnet_lab::train::StopReason::TimeBudget => "  (time budget)",
+            _ => "",
+        }
+    )
 }
 
 fn main() -> ExitCode {
@@ -148,6 +346,182 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Train {
+            model,
+            regnet,
+            spec,
+            run,
+            out,
+        } => {
+            let template = run.template()?;
+            let (spec, params): (AnyNetSpec, Option<RegNetParams>) = match (model, regnet, spec) {
+                (Some(m), None, None) => {
+                    let p = zoo::get(&m)?.params;
+                    (p.to_spec_with(&template)?, Some(p))
+                }
+                (None, Some(r), None) => {
+                    let p: RegNetParams = r.parse()?;
+                    (p.to_spec_with(&template)?, Some(p))
+                }
+                (None, None, Some(path)) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    (
+                        serde_json::from_str(&text).with_context(|| {
+                            format!("{} is not a valid AnyNetSpec", path.display())
+                        })?,
+                        None,
+                    )
+                }
+                _ => bail!(
+                    "give one of --model NAME, --regnet d=..,w0=..,wa=..,wm=..,g=.. or --spec FILE.json"
+                ),
+            };
+            let data = run.data()?;
+            let cfg = run.config()?;
+            check_fits(&spec, &data)?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let steps = data.steps_per_epoch(cfg.batch_size);
+            let steps =
+                cfg.max_steps_per_epoch.map_or(steps, |m| m.min(steps)) as u64 * cfg.epochs as u64;
+            let bar = spinner(steps, "train");
+            let mut on_event = |e: &Event| match (&bar, e) {
+                (Some(b), Event::Step { step, .. }) => b.set_position(*step as u64),
+                (Some(b), Event::Epoch(r)) => {
+                    b.set_position(((r.epoch + 1) * r.steps) as u64);
+                    b.println(format!(
+                        "epoch {} test error {:?}",
+                        r.epoch + 1,
+                        r.test_error
+                    ));
+                }
+                (Some(b), e) => b.println(format!("{e:?}")),
+                (None, e) => print_event(e),
+            };
+            let record = train_with(
+                &spec,
+                params.as_ref(),
+                &data,
+                &cfg,
+                Some(&out.join("checkpoint")),
+                &mut on_event,
+            )?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let path = out.join("record.json");
+            std::fs::write(&path, serde_json::to_string_pretty(&record)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+            println!("{}", record_line(&record));
+            println!("record: {}", path.display());
+        }
+        Command::Sweep {
+            space,
+            n,
+            sample_seed,
+            flops,
+            ranges,
+            shard,
+            time_budget,
+            run: args,
+            out: dir,
+        } => {
+            let data = args.data()?;
+            let cfg = args.config()?;
+            let mut space = DesignSpace::named(&space)?.with_template(args.template()?);
+            space = match (ranges.as_str(), space.family().clone()) {
+                ("paper", _) => space,
+                ("small", Family::AnyNetX(_)) => space.with_anynet_ranges(AnyNetXRanges::small()),
+                ("small", Family::RegNet(r)) => space.with_regnet_ranges(RegNetRanges {
+                    se_ratio: r.se_ratio,
+                    ..RegNetRanges::small()
+                }),
+                (other, _) => bail!("--ranges '{other}': expected small or paper"),
+            };
+            let resolution = data.resolution();
+            space = match flops {
+                Some(w) => {
+                    let (lo, hi) = parse_window(&w)?;
+                    space.with_regime(Regime::flops(lo, hi, resolution))
+                }
+                None => space.with_regime(Regime {
+                    resolution,
+                    flops: None,
+                    params: None,
+                }),
+            };
+            let shard = shard
+                .as_deref()
+                .map(str::parse::<Shard>)
+                .transpose()?
+                .unwrap_or(Shard::WHOLE);
+            let budget = time_budget.as_deref().map(parse_duration).transpose()?;
+            let sweep = Sweep {
+                space,
+                seed: sample_seed,
+                n,
+                train: cfg,
+                dataset: data.describe(),
+            };
+            let mine = (0..n).filter(|i| shard.contains(*i)).count() as u64;
+            let bar = spinner(mine, "sweep");
+            let summary = sweep.run_with(
+                &dir,
+                shard,
+                budget,
+                |sample, ckpt| {
+                    train_with(
+                        &sample.spec,
+                        sample.regnet.as_ref(),
+                        &data,
+                        &sweep.train,
+                        Some(ckpt),
+                        &mut |_| {},
+                    )
+                    .map_err(|e| SweepError::Run {
+                        index: sample.index,
+                        why: e.to_string(),
+                    })
+                },
+                |record, s| {
+                    let line = record_line(record);
+                    match &bar {
+                        Some(b) => {
+                            b.set_position(s.skipped + s.finished);
+                            b.println(line);
+                        }
+                        None => println!("{line}"),
+                    }
+                },
+            )?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            println!(
+                "{}: {} already recorded, {} trained now, {} remaining{}",
+                dir.display(),
+                summary.skipped,
+                summary.finished,
+                summary.remaining,
+                if summary.remaining > 0 {
+                    " (run the same command again to resume)"
+                } else {
+                    ""
+                }
+            );
+        }
+        Command::Merge { dirs, out: dest } => {
+            if dirs.is_empty() {
+                bail!("give the sweep directories to merge");
+            }
+            let merged = merge(&dirs, &dest)?;
+            println!(
+                "{}: {} runs from {} directories",
+                dest.display(),
+                merged.records.len(),
+                dirs.len()
+            );
+        }
         Command::List => {
             writeln!(out, "zoo models: {}", zoo::names().join(", "))?;
             writeln!(
@@ -158,6 +532,26 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     out.flush().context("writing to stdout")?;
+    Ok(())
+}
+
+/// The spec must take the dataset's images and classes.
+fn check_fits(spec: &AnyNetSpec, data: &ImageData) -> Result<()> {
+    let shape = data.splits.shape();
+    if spec.in_channels() != shape.channels {
+        bail!(
+            "the model takes {} input channels but the dataset has {}",
+            spec.in_channels(),
+            shape.channels
+        );
+    }
+    if spec.num_classes() != data.splits.num_classes() {
+        bail!(
+            "the model has {} classes but the dataset {}",
+            spec.num_classes(),
+            data.splits.num_classes()
+        );
+    }
     Ok(())
 }
 

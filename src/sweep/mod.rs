@@ -1,0 +1,315 @@
+//! Sweeps: the paper's unit of evidence (§2.2) — n models sampled from one design space, each
+//! trained with the same short schedule, stored with their complexity and error.
+//!
+//! A sweep directory holds `manifest.json` (what the sweep is) and one append-only
+//! `results*.jsonl` per shard (what finished). Sample `i` is a pure function of the space, the
+//! seed and `i`, so any process can run any index: running again skips every recorded index,
+//! `--shard K/N` runs the indices `i ≡ K (mod N)` into its own file, and [`merge`] joins shards.
+
+mod results;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use results::SweepResults;
+pub use store::{Appender, Loaded, read_jsonl};
+
+use crate::space::{DesignSpace, Sample, SpaceDescription, SpaceError};
+use crate::train::{RunRecord, TrainConfig};
+
+/// Version of the on-disk format; a different one is refused with a clear error.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Errors of sweeps: I/O with the path, corrupt lines with their number, mismatched manifests.
+#[derive(Debug, Error)]
+pub enum SweepError {
+    #[error("{action} {path}: {source}")]
+    Io {
+        path: PathBuf,
+        action: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} line {line} is corrupt: {why}")]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        why: String,
+    },
+    #[error("{path}: {why}")]
+    Manifest { path: PathBuf, why: String },
+    #[error("manifests differ: {0}")]
+    Mismatch(String),
+    #[error("invalid shard '{0}': expected K/N with 0 ≤ K < N")]
+    Shard(String),
+    #[error(transparent)]
+    Space(#[from] SpaceError),
+    #[error("run {index} failed: {why}")]
+    Run { index: u64, why: String },
+}
+
+impl SweepError {
+    pub(crate) fn io(path: &Path, action: &str, source: std::io::Error) -> Self {
+        SweepError::Io {
+            path: path.to_path_buf(),
+            action: action.to_string(),
+            source,
+        }
+    }
+}
+
+/// What a sweep is: everything needed to recompute any of its samples and runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepManifest {
+    pub format: u32,
+    pub crate_version: String,
+    pub space: SpaceDescription,
+    /// Seed of the sample sequence.
+    pub seed: u64,
+    /// Number of samples (indices `0..n`).
+    pub n: u64,
+    pub train: TrainConfig,
+    /// The dataset, as its loader describes it (e.g. `embedded`, `fashion-mnist:/usr/share/...`).
+    pub dataset: String,
+}
+
+impl SweepManifest {
+    /// Why two manifests are not the same sweep, if they are not (`n` may differ: a sweep can
+    /// be extended).
+    pub fn mismatch(&self, other: &SweepManifest) -> Option<String> {
+        if self.format != other.format {
+            return Some(format!("format {} vs {}", self.format, other.format));
+        }
+        if self.space != other.space {
+            return Some(format!(
+                "design space {} vs {}",
+                self.space.name, other.space.name
+            ));
+        }
+        if self.seed != other.seed {
+            return Some(format!("seed {} vs {}", self.seed, other.seed));
+        }
+        if self.train != other.train {
+            return Some("training configuration (schedule, epochs, batch, …) differs".into());
+        }
+        if self.dataset != other.dataset {
+            return Some(format!("dataset {} vs {}", self.dataset, other.dataset));
+        }
+        None
+    }
+
+    /// Read `dir/manifest.json`, refusing other format versions.
+    pub fn load(dir: &Path) -> Result<Self, SweepError> {
+        let path = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| SweepError::io(&path, "read", e))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| SweepError::Manifest {
+                path: path.clone(),
+                why: e.to_string(),
+            })?;
+        let format = value.get("format").and_then(|f| f.as_u64());
+        if format != Some(FORMAT_VERSION as u64) {
+            return Err(SweepError::Manifest {
+                path,
+                why: format!(
+                    "written in format {format:?} (by regnet-lab {}); this version reads format {FORMAT_VERSION}",
+                    value
+                        .get("crate_version")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?")
+                ),
+            });
+        }
+        serde_json::from_value(value).map_err(|e| SweepError::Manifest {
+            path,
+            why: e.to_string(),
+        })
+    }
+
+    fn save(&self, dir: &Path) -> Result<(), SweepError> {
+        let path = dir.join("manifest.json");
+        let text = serde_json::to_string_pretty(self).expect("manifests serialise");
+        crate::atomic::write_atomic(&path, text.as_bytes())
+            .map_err(|e| SweepError::io(&path, "write", e))
+    }
+}
+
+/// One shard `K/N` of a sweep: the indices `i` with `i mod N = K`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub k: u64,
+    pub n: u64,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { k: 0, n: 1 };
+
+    pub fn contains(&self, index: u64) -> bool {
+        index % self.n == self.k
+    }
+
+    /// The results file of this shard inside a sweep directory.
+    pub fn results_file(&self, dir: &Path) -> PathBuf {
+        if self.n == 1 {
+            dir.join("results.jsonl")
+        } else {
+            dir.join(format!("results-shard-{}-of-{}.jsonl", self.k, self.n))
+        }
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = SweepError;
+    fn from_str(s: &str) -> Result<Self, SweepError> {
+        let bad = || SweepError::Shard(s.to_string());
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (u64, u64) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if n == 0 || k >= n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+/// A sweep to run: design space, seed, number of samples, training configuration, dataset.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub space: DesignSpace,
+    pub seed: u64,
+    pub n: u64,
+    pub train: TrainConfig,
+    pub dataset: String,
+}
+
+/// What one call of [`Sweep::run_with`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Indices of this shard already recorded before the call.
+    pub skipped: u64,
+    /// Indices trained and recorded by this call.
+    pub finished: u64,
+    /// Indices of this shard still missing (time budget reached).
+    pub remaining: u64,
+}
+
+impl Sweep {
+    pub fn manifest(&self) -> SweepManifest {
+        SweepManifest {
+            format: FORMAT_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            space: self.space.describe(),
+            seed: self.seed,
+            n: self.n,
+            train: self.train.clone(),
+            dataset: self.dataset.clone(),
+        }
+    }
+
+    /// Prepare `dir`: write the manifest, or check that the one there is the same sweep.
+    pub fn prepare(&self, dir: &Path) -> Result<(), SweepError> {
+        std::fs::create_dir_all(dir).map_err(|e| SweepError::io(dir, "create", e))?;
+        let mine = self.manifest();
+        if dir.join("manifest.json").exists() {
+            let theirs = SweepManifest::load(dir)?;
+            if let Some(why) = mine.mismatch(&theirs) {
+                return Err(SweepError::Manifest {
+                    path: dir.join("manifest.json"),
+                    why: format!("{dir:?} holds another sweep: {why}"),
+                });
+            }
+            if theirs.n >= mine.n {
+                return Ok(());
+            }
+        }
+        mine.save(dir)
+    }
+
+    /// Run the missing indices of `shard` into `dir`, training each sample with `train_one`
+    /// (given the sample and a checkpoint directory it may resume from), until done or until
+    /// `budget_seconds` have passed (checked between runs). `progress` hears every finished run.
+    pub fn run_with(
+        &self,
+        dir: &Path,
+        shard: Shard,
+        budget_seconds: Option<f64>,
+        mut train_one: impl FnMut(&Sample, &Path) -> Result<RunRecord, SweepError>,
+        mut progress: impl FnMut(&RunRecord, &RunSummary),
+    ) -> Result<RunSummary, SweepError> {
+        self.prepare(dir)?;
+        let file = shard.results_file(dir);
+        let done: std::collections::HashSet<u64> = read_jsonl::<RunRecord>(&file)?
+            .records
+            .iter()
+            .filter_map(|r| r.sample_index)
+            .collect();
+        let mut appender = Appender::open(&file)?;
+        let todo: Vec<u64> = (0..self.n)
+            .filter(|i| shard.contains(*i) && !done.contains(i))
+            .collect();
+        let mut summary = RunSummary {
+            skipped: (0..self.n)
+                .filter(|i| shard.contains(*i) && done.contains(i))
+                .count() as u64,
+            finished: 0,
+            remaining: todo.len() as u64,
+        };
+        let start = Instant::now();
+        for index in todo {
+            if budget_seconds.is_some_and(|b| start.elapsed().as_secs_f64() >= b) {
+                break;
+            }
+            let sample = self.space.sample(self.seed, index)?;
+            let ckpt = dir.join("checkpoints").join(format!("{index}"));
+            let mut record = train_one(&sample, &ckpt)?;
+            record.sample_index = Some(index);
+            appender.append(&record)?;
+            // The record is durable: the run's checkpoint is no longer needed.
+            let _ = std::fs::remove_dir_all(&ckpt);
+            summary.finished += 1;
+            summary.remaining -= 1;
+            progress(&record, &summary);
+        }
+        Ok(summary)
+    }
+}
+
+/// Join the results of several sweep directories (shards of one sweep, or copies) into `out`:
+/// refuses manifests that differ, keeps one record per index (the first seen).
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<SweepResults, SweepError> {
+    let Some(first) = dirs.first() else {
+        return Err(SweepError::Mismatch("nothing to merge".into()));
+    };
+    let mut manifest = SweepManifest::load(first)?;
+    let mut all = Vec::new();
+    for dir in dirs {
+        let m = SweepManifest::load(dir)?;
+        if let Some(why) = manifest.mismatch(&m) {
+            return Err(SweepError::Mismatch(format!(
+                "{first:?} and {dir:?}: {why}"
+            )));
+        }
+        manifest.n = manifest.n.max(m.n);
+        all.extend(SweepResults::load(dir)?.records);
+    }
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|r| r.sample_index.is_none_or(|i| seen.insert(i)));
+    all.sort_by_key(|r| r.sample_index);
+    std::fs::create_dir_all(out).map_err(|e| SweepError::io(out, "create", e))?;
+    manifest.save(out)?;
+    let file = Shard::WHOLE.results_file(out);
+    let mut body = String::new();
+    for r in &all {
+        body.push_str(&serde_json::to_string(r).expect("records serialise"));
+        body.push('\n');
+    }
+    crate::atomic::write_atomic(&file, body.as_bytes())
+        .map_err(|e| SweepError::io(&file, "write", e))?;
+    SweepResults::load(out)
+}

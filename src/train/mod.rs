@@ -1,0 +1,37 @@
+//! Short training runs (the paper's "low-epoch regime", §2.2): SGD with momentum, learning-rate
+//! schedules with warm-up, the training loop, evaluation, run records and checkpoints.
+
+mod data;
+mod device;
+mod optim;
+mod record;
+mod run;
+mod schedule;
+
+pub use data::{DataSource, EvalSplit, ImageData};
+pub use device::{DeviceChoice, device_name};
+pub use optim::{Sgd, SgdConfig};
+pub use record::{EpochRecord, RunRecord, StopReason, TrainConfig};
+pub use run::{
+    Batch, Event, TrainData, cross_entropy, evaluate, print_event, train, train_model, train_with,
+};
+pub use schedule::{LrSchedule, LrShape};
+
+use thiserror::Error;
+
+/// Errors of training: bad configuration, devices, the model, the data, checkpoints.
+#[derive(Debug, Error)]
+pub enum TrainError {
+    #[error("device {0}")]
+    Device(String),
+    #[error("invalid training configuration: {0}")]
+    Config(String),
+    #[error("model: {0}")]
+    Model(String),
+    #[error("tensor operation failed: {0}")]
+    Candle(String),
+    #[error("data: {0}")]
+    Data(String),
+    #[error("checkpoint {0}")]
+    Checkpoint(String),
+}

@@ -1,0 +1,120 @@
+//! What a run is asked to do ([`TrainConfig`]) and what it did ([`RunRecord`]): plain serde data,
+//! one JSON line per run in a sweep, enough to reproduce the run and to analyse it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{DeviceChoice, LrSchedule, SgdConfig};
+use crate::complexity::Complexity;
+use crate::space::{AnyNetSpec, RegNetParams};
+
+/// A training run's settings. Defaults: a short CPU run in the style of the paper's low-epoch
+/// regime (cosine from 0.1, Nesterov momentum 0.9, weight decay 5e-4, batch 128, 5 epochs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub schedule: LrSchedule,
+    pub sgd: SgdConfig,
+    /// Seed of the initialisation, the data order and the augmentation.
+    pub seed: u64,
+    /// Stop between steps once this many seconds of training have passed.
+    pub max_seconds: Option<f64>,
+    /// At most this many optimiser steps per epoch (for smoke runs; `None`: whole epochs).
+    pub max_steps_per_epoch: Option<usize>,
+    /// Label smoothing ε of the cross-entropy (pycls CIFAR sweep: 0.1).
+    pub label_smoothing: f64,
+    /// Print a progress line every this many steps (0: once per epoch only).
+    pub log_every: usize,
+    /// Zero-initialise the last BN γ of every residual branch.
+    pub zero_init: bool,
+    pub device: DeviceChoice,
+    /// Losses above this (or NaN) end the run as diverged.
+    pub divergence_loss: f64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 5,
+            batch_size: 128,
+            schedule: LrSchedule::cosine(0.1),
+            sgd: SgdConfig {
+                weight_decay: 5e-4,
+                ..SgdConfig::default()
+            },
+            seed: 0,
+            max_seconds: None,
+            max_steps_per_epoch: None,
+            label_smoothing: 0.0,
+            log_every: 0,
+            zero_init: false,
+            device: DeviceChoice::Cpu,
+            divergence_loss: 1e4,
+        }
+    }
+}
+
+/// One epoch's measurements. Errors are top-1 in percent, as pycls reports them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    pub lr: f64,
+    pub steps: usize,
+    pub train_loss: f64,
+    pub train_error: f64,
+    /// Error on the evaluation split (test by default) after this epoch.
+    pub test_error: Option<f64>,
+    /// Seconds of this epoch, evaluation included.
+    pub seconds: f64,
+}
+
+/// Why a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// All epochs done.
+    Completed,
+    /// The time budget ran out first.
+    TimeBudget,
+    /// Loss became NaN or exploded.
+    Diverged,
+}
+
+/// Everything a finished run reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub crate_version: String,
+    /// Index of the model in its sweep's sample sequence.
+    #[serde(default)]
+    pub sample_index: Option<u64>,
+    pub spec: AnyNetSpec,
+    #[serde(default)]
+    pub regnet: Option<RegNetParams>,
+    /// Complexity at the training resolution.
+    pub complexity: Complexity,
+    pub resolution: usize,
+    pub config: TrainConfig,
+    /// The dataset and split it was trained and evaluated on.
+    pub dataset: String,
+    /// Device actually used (`cpu`, `cuda:0`).
+    pub device: String,
+    pub epochs: Vec<EpochRecord>,
+    /// Top-1 test error (%) at the end; `None` when diverged.
+    pub final_error: Option<f64>,
+    /// Best top-1 test error (%) over epochs (what pycls's sweeps report).
+    pub best_error: Option<f64>,
+    pub diverged: bool,
+    pub stop: StopReason,
+    /// Training throughput (images per second, evaluation excluded).
+    pub images_per_second: f64,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
+}
+
+impl RunRecord {
+    /// The error used to compare models: the best test error over epochs, as in pycls's sweeps.
+    pub fn error(&self) -> Option<f64> {
+        self.best_error
+    }
+}

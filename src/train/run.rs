@@ -1,0 +1,449 @@
+//! The training loop: epochs of SGD steps on shuffled batches, evaluation after each epoch,
+//! bounded by epochs and a time budget, checkpoints that let an interrupted run resume and
+//! reach the same weights as an uninterrupted one.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{D, DType, Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::{EpochRecord, RunRecord, Sgd, StopReason, TrainConfig, TrainError, device_name};
+use crate::complexity::complexity;
+use crate::model::{AnyNet, ModelConfig};
+use crate::space::{AnyNetSpec, RegNetParams};
+
+/// A batch: images `[N, C, H, W]` (f32, normalised) and labels `[N]` (u32), on the run's device.
+pub type Batch = (Tensor, Tensor);
+
+/// What the loop needs from a dataset. The `data` module's loaders implement it.
+pub trait TrainData {
+    /// A description for records (e.g. `fashion-mnist-embedded train 6000 / test 1000`).
+    fn describe(&self) -> String;
+    /// Image side length.
+    fn resolution(&self) -> usize;
+    /// Number of training images.
+    fn train_len(&self) -> usize;
+    /// Optimiser steps in one epoch of batches of `batch_size` (a last partial batch counts).
+    fn steps_per_epoch(&self, batch_size: usize) -> usize {
+        self.train_len().div_ceil(batch_size.max(1))
+    }
+    /// Shuffled, augmented training batches of one epoch; a pure function of (seed, epoch).
+    fn train_batches(
+        &self,
+        batch_size: usize,
+        seed: u64,
+        epoch: usize,
+        device: &Device,
+    ) -> Result<Box<dyn Iterator<Item = Result<Batch, TrainError>> + '_>, TrainError>;
+    /// Evaluation batches in order, without augmentation.
+    fn eval_batches(
+        &self,
+        batch_size: usize,
+        device: &Device,
+    ) -> Result<Box<dyn Iterator<Item = Result<Batch, TrainError>> + '_>, TrainError>;
+}
+
+/// What the loop reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Step {
+        epoch: usize,
+        step: usize,
+        steps: usize,
+        loss: f64,
+        lr: f64,
+        images_per_second: f64,
+    },
+    Epoch(EpochRecord),
+    Resumed {
+        epoch: usize,
+    },
+}
+
+/// Prints one line per event (notebook kernels show lines as they come; no `\r`).
+pub fn print_event(e: &Event) {
+    match e {
+        Event::Step {
+            epoch,
+            step,
+            steps,
+            loss,
+            lr,
+            images_per_second,
+        } => println!(
+            "epoch {} step {step}/{steps}  loss {loss:.4}  lr {lr:.4}  {images_per_second:.0} img/s",
+            epoch + 1
+        ),
+        Event::Epoch(r) => println!(
+            "epoch {} done  loss {:.4}  train err {:.2}%  test err {}  {:.1}s",
+            r.epoch + 1,
+            r.train_loss,
+            r.train_error,
+            r.test_error.map_or("-".into(), |e| format!("{e:.2}%")),
+            r.seconds
+        ),
+        Event::Resumed { epoch } => println!("resumed from the checkpoint after epoch {epoch}"),
+    }
+}
+
+/// Cross-entropy with label smoothing ε: (1 − ε) · NLL + ε · mean over classes of −log p.
+pub fn cross_entropy(
+    logits: &Tensor,
+    labels: &Tensor,
+    smoothing: f64,
+) -> candle_core::Result<Tensor> {
+    let logp = candle_nn::ops::log_softmax(logits, D::Minus1)?;
+    let nll = logp
+        .gather(&labels.unsqueeze(1)?, 1)?
+        .squeeze(1)?
+        .neg()?
+        .mean_all()?;
+    if smoothing == 0.0 {
+        return Ok(nll);
+    }
+    let uniform = logp.mean(D::Minus1)?.neg()?.mean_all()?;
+    (nll * (1.0 - smoothing))? + (uniform * smoothing)?
+}
+
+/// Number of wrong top-1 predictions in a batch.
+fn wrong(logits: &Tensor, labels: &Tensor) -> candle_core::Result<usize> {
+    let pred = logits.argmax(D::Minus1)?;
+    let right = pred
+        .eq(labels)?
+        .to_dtype(DType::F32)?
+        .sum_all()?
+        .to_scalar::<f32>()?;
+    Ok(labels.dims1()? - right as usize)
+}
+
+/// Top-1 error (%) of `model` in eval mode over the evaluation split.
+pub fn evaluate(
+    model: &AnyNet,
+    data: &dyn TrainData,
+    batch_size: usize,
+) -> Result<f64, TrainError> {
+    let (mut n, mut bad) = (0usize, 0usize);
+    for batch in data.eval_batches(batch_size, model.device())? {
+        let (x, y) = batch?;
+        let logits = model.forward_t(&x, false).map_err(model_err)?;
+        bad += wrong(&logits, &y).map_err(candle_err)?;
+        n += y.dims1().map_err(candle_err)?;
+    }
+    if n == 0 {
+        return Err(TrainError::Config("the evaluation split is empty".into()));
+    }
+    Ok(100.0 * bad as f64 / n as f64)
+}
+
+fn candle_err(e: candle_core::Error) -> TrainError {
+    TrainError::Candle(e.to_string())
+}
+
+fn model_err(e: crate::model::ModelError) -> TrainError {
+    TrainError::Model(e.to_string())
+}
+
+/// The JSON part of a checkpoint: where the run is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CheckpointState {
+    /// Epochs completed.
+    epochs_done: usize,
+    epochs: Vec<EpochRecord>,
+    train_seconds: f64,
+    images_seen: u64,
+    config: TrainConfig,
+    spec: AnyNetSpec,
+}
+
+/// Train `spec` on `data` with `cfg`, printing progress lines. See [`train_with`].
+pub fn train(
+    spec: &AnyNetSpec,
+    data: &dyn TrainData,
+    cfg: &TrainConfig,
+) -> Result<RunRecord, TrainError> {
+    train_with(spec, None, data, cfg, None, &mut print_event)
+}
+
+/// Train `spec` (with its RegNet parameters, if any, for the record) on `data`.
+///
+/// With `checkpoint_dir`, the weights, BN statistics, momentum buffers and position are saved
+/// atomically after every epoch, and a run that finds a checkpoint there for the same spec and
+/// configuration resumes after its last epoch; since the data order is a function of
+/// `(seed, epoch)`, the resumed run reaches the same weights as an uninterrupted one.
+pub fn train_with(
+    spec: &AnyNetSpec,
+    regnet: Option<&RegNetParams>,
+    data: &dyn TrainData,
+    cfg: &TrainConfig,
+    checkpoint_dir: Option<&Path>,
+    on_event: &mut dyn FnMut(&Event),
+) -> Result<RunRecord, TrainError> {
+    train_model(spec, regnet, data, cfg, checkpoint_dir, on_event).map(|(record, _)| record)
+}
+
+/// [`train_with`], also returning the trained network.
+pub fn train_model(
+    spec: &AnyNetSpec,
+    regnet: Option<&RegNetParams>,
+    data: &dyn TrainData,
+    cfg: &TrainConfig,
+    checkpoint_dir: Option<&Path>,
+    on_event: &mut dyn FnMut(&Event),
+) -> Result<(RunRecord, AnyNet), TrainError> {
+    if cfg.batch_size == 0 {
+        return Err(TrainError::Config("batch_size must be at least 1".into()));
+    }
+    if !(0.0..1.0).contains(&cfg.label_smoothing) {
+        return Err(TrainError::Config(format!(
+            "label_smoothing {} must be in [0, 1)",
+            cfg.label_smoothing
+        )));
+    }
+    let started = Instant::now();
+    let device = cfg.device.resolve()?;
+    let model = AnyNet::build(
+        spec,
+        &ModelConfig::default()
+            .device(device.clone())
+            .seed(cfg.seed)
+            .zero_init(cfg.zero_init),
+    )
+    .map_err(model_err)?;
+    let named: Vec<_> = model
+        .named_parameters()
+        .into_iter()
+        .map(|p| (p.name, p.var))
+        .collect();
+    let mut opt = Sgd::new(named, cfg.sgd.clone());
+
+    let mut state = CheckpointState {
+        epochs_done: 0,
+        epochs: Vec::new(),
+        train_seconds: 0.0,
+        images_seen: 0,
+        config: cfg.clone(),
+        spec: spec.clone(),
+    };
+    if let Some(dir) = checkpoint_dir {
+        if let Some(saved) = load_checkpoint(dir, &model, &mut opt, &device)? {
+            if saved.config == *cfg && saved.spec == *spec {
+                state = saved;
+                on_event(&Event::Resumed {
+                    epoch: state.epochs_done,
+                });
+            } else {
+                return Err(TrainError::Checkpoint(format!(
+                    "{dir:?} holds a checkpoint of another run (spec or configuration differ); remove it"
+                )));
+            }
+        }
+    }
+
+    let steps_full =
+        data.train_len() / cfg.batch_size + usize::from(data.train_len() % cfg.batch_size != 0);
+    let steps_per_epoch = cfg
+        .max_steps_per_epoch
+        .map_or(steps_full, |m| m.min(steps_full));
+    if steps_per_epoch == 0 {
+        return Err(TrainError::Config("the training split is empty".into()));
+    }
+    let mut stop = StopReason::Completed;
+    'epochs: for epoch in state.epochs_done..cfg.epochs {
+        let epoch_start = Instant::now();
+        let (mut loss_sum, mut seen, mut bad, mut steps) = (0.0f64, 0usize, 0usize, 0usize);
+        let mut lr = cfg.schedule.lr_at(epoch as f64, cfg.epochs);
+        for batch in data
+            .train_batches(cfg.batch_size, cfg.seed, epoch, &device)?
+            .take(steps_per_epoch)
+        {
+            if cfg
+                .max_seconds
+                .is_some_and(|m| state.train_seconds + epoch_start.elapsed().as_secs_f64() >= m)
+            {
+                stop = StopReason::TimeBudget;
+            }
+            if stop != StopReason::Completed {
+                break;
+            }
+            let (x, y) = batch?;
+            lr = cfg.schedule.lr_at(
+                epoch as f64 + steps as f64 / steps_per_epoch as f64,
+                cfg.epochs,
+            );
+            let logits = model.forward_t(&x, true).map_err(model_err)?;
+            let loss = cross_entropy(&logits, &y, cfg.label_smoothing).map_err(candle_err)?;
+            let loss_value = loss
+                .to_dtype(DType::F64)
+                .and_then(|l| l.to_scalar::<f64>())
+                .map_err(candle_err)?;
+            if !loss_value.is_finite() || loss_value > cfg.divergence_loss {
+                stop = StopReason::Diverged;
+                break;
+            }
+            let grads = loss.backward().map_err(candle_err)?;
+            opt.step(&grads, lr).map_err(candle_err)?;
+            let n = y.dims1().map_err(candle_err)?;
+            bad += wrong(&logits, &y).map_err(candle_err)?;
+            loss_sum += loss_value * n as f64;
+            seen += n;
+            steps += 1;
+            if cfg.log_every > 0 && steps % cfg.log_every == 0 {
+                let secs = epoch_start.elapsed().as_secs_f64();
+                on_event(&Event::Step {
+                    epoch,
+                    step: steps,
+                    steps: steps_per_epoch,
+                    loss: loss_value,
+                    lr,
+                    images_per_second: seen as f64 / secs.max(1e-9),
+                });
+            }
+        }
+        let train_secs = epoch_start.elapsed().as_secs_f64();
+        state.train_seconds += train_secs;
+        state.images_seen += seen as u64;
+        if stop == StopReason::Diverged {
+            break 'epochs;
+        }
+        if seen == 0 {
+            break 'epochs;
+        }
+        let test_error = Some(evaluate(&model, data, cfg.batch_size.max(256))?);
+        let record = EpochRecord {
+            epoch,
+            lr,
+            steps,
+            train_loss: loss_sum / seen as f64,
+            train_error: 100.0 * bad as f64 / seen as f64,
+            test_error,
+            seconds: epoch_start.elapsed().as_secs_f64(),
+        };
+        on_event(&Event::Epoch(record.clone()));
+        state.epochs.push(record);
+        state.epochs_done = epoch + 1;
+        if stop == StopReason::Completed {
+            if let Some(dir) = checkpoint_dir {
+                save_checkpoint(dir, &model, &opt, &state)?;
+            }
+        } else {
+            break 'epochs;
+        }
+    }
+    let diverged = stop == StopReason::Diverged;
+    let errors: Vec<f64> = state.epochs.iter().filter_map(|e| e.test_error).collect();
+    let record = RunRecord {
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        sample_index: None,
+        spec: spec.clone(),
+        regnet: regnet.cloned(),
+        complexity: complexity(spec, data.resolution())
+            .map_err(|e| TrainError::Config(e.to_string()))?,
+        resolution: data.resolution(),
+        config: cfg.clone(),
+        dataset: data.describe(),
+        device: device_name(&device),
+        final_error: if diverged {
+            None
+        } else {
+            errors.last().copied()
+        },
+        best_error: if diverged {
+            None
+        } else {
+            errors.iter().copied().reduce(f64::min)
+        },
+        diverged,
+        stop,
+        images_per_second: state.images_seen as f64 / state.train_seconds.max(1e-9),
+        seconds: started.elapsed().as_secs_f64(),
+        epochs: state.epochs,
+    };
+    Ok((record, model))
+}
+
+const LATEST: &str = "latest.json";
+
+fn ckpt_err(path: &Path, e: impl std::fmt::Display) -> TrainError {
+    TrainError::Checkpoint(format!("{}: {e}", path.display()))
+}
+
+/// Save into `dir/epoch-E/` (weights, momentum, state), then point `dir/latest.json` at it
+/// atomically and remove older epochs: a crash at any point leaves a complete checkpoint.
+fn save_checkpoint(
+    dir: &Path,
+    model: &AnyNet,
+    opt: &Sgd,
+    state: &CheckpointState,
+) -> Result<(), TrainError> {
+    let name = format!("epoch-{}", state.epochs_done);
+    let sub = dir.join(&name);
+    std::fs::create_dir_all(&sub).map_err(|e| ckpt_err(&sub, e))?;
+    model
+        .save_safetensors(sub.join("model.safetensors"))
+        .map_err(model_err)?;
+    let momentum: HashMap<String, Tensor> = opt.state();
+    let mpath = sub.join("momentum.safetensors");
+    candle_core::safetensors::save(&momentum, &mpath).map_err(|e| ckpt_err(&mpath, e))?;
+    let spath = sub.join("state.json");
+    let json = serde_json::to_vec_pretty(state).expect("state serialises");
+    crate::atomic::write_atomic(&spath, &json).map_err(|e| ckpt_err(&spath, e))?;
+    for f in ["model.safetensors", "momentum.safetensors", "state.json"] {
+        let p = sub.join(f);
+        std::fs::File::open(&p)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| ckpt_err(&p, e))?;
+    }
+    let latest = dir.join(LATEST);
+    crate::atomic::write_atomic(
+        &latest,
+        serde_json::json!({ "dir": name }).to_string().as_bytes(),
+    )
+    .map_err(|e| ckpt_err(&latest, e))?;
+    for entry in std::fs::read_dir(dir)
+        .map_err(|e| ckpt_err(dir, e))?
+        .flatten()
+    {
+        let p: PathBuf = entry.path();
+        let fname = entry.file_name();
+        let fname = fname.to_string_lossy();
+        if fname.starts_with("epoch-") && *fname != name {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+    Ok(())
+}
+
+fn load_checkpoint(
+    dir: &Path,
+    model: &AnyNet,
+    opt: &mut Sgd,
+    device: &Device,
+) -> Result<Option<CheckpointState>, TrainError> {
+    let latest = dir.join(LATEST);
+    let Ok(text) = std::fs::read_to_string(&latest) else {
+        return Ok(None);
+    };
+    let pointer: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| ckpt_err(&latest, e))?;
+    let name = pointer["dir"]
+        .as_str()
+        .ok_or_else(|| ckpt_err(&latest, "no \"dir\" field"))?;
+    let sub = dir.join(name);
+    let spath = sub.join("state.json");
+    let state: CheckpointState =
+        serde_json::from_slice(&std::fs::read(&spath).map_err(|e| ckpt_err(&spath, e))?)
+            .map_err(|e| ckpt_err(&spath, e))?;
+    if state.spec != *model.spec() {
+        return Ok(Some(state));
+    }
+    model
+        .load_safetensors(sub.join("model.safetensors"))
+        .map_err(model_err)?;
+    let mpath = sub.join("momentum.safetensors");
+    let momentum =
+        candle_core::safetensors::load(&mpath, device).map_err(|e| ckpt_err(&mpath, e))?;
+    opt.load_state(momentum).map_err(|e| ckpt_err(&mpath, e))?;
+    Ok(Some(state))
+}
