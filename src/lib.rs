@@ -21,6 +21,7 @@
 pub mod complexity;
 pub mod data;
 pub mod model;
+pub mod ops;
 pub mod space;
 pub mod stats;
 pub mod summary;
