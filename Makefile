@@ -1,5 +1,5 @@
 # regnet-lab: `make demo` runs the main job on the embedded data, `make test` passes every test.
-# Both install what they need, idempotently (Debian packages, a Python venv for test oracles).
+# Both install what they need, idempotently (a Debian package, a Python venv for test oracles).
 
 SHELL := /bin/bash
 VENV  := .venv
@@ -7,10 +7,13 @@ PY    := $(VENV)/bin/python
 PIP   := $(VENV)/bin/pip
 STAMP := $(VENV)/.stamps
 CARGO ?= cargo
-# Python is only a test oracle here (numpy/scipy fixtures); the product is Rust.
-PY_TEST_DEPS := numpy scipy
+BIN   := target/debug/regnet-lab
+# Python is only a test oracle and benchmark peer here; the product is Rust.
+#   numpy/scipy: the stats oracle; torch/torchvision/safetensors: the torchvision equivalence test.
+PY_TEST_DEPS := numpy scipy torch torchvision safetensors
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: all test demo bench deps python-deps system-deps check fmt clean-venv
+.PHONY: all test demo bench deps python-deps system-deps check fmt oracles clean-venv
 
 all: test
 
@@ -24,22 +27,34 @@ $(STAMP)/python:
 	$(PIP) install --quiet --disable-pip-version-check $(PY_TEST_DEPS)
 	@mkdir -p $(STAMP) && touch $@
 
-system-deps:
-	@true
+## Full Fashion-MNIST from Debian (the embedded subset needs nothing).
+system-deps: $(FASHION_MNIST)
 
-## All tests: unit, integration, doc examples; then the command line end to end.
+$(FASHION_MNIST):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
+
+## All tests: unit, integration, doc examples; benches and examples must build.
 test: deps
 	$(CARGO) test --locked
 	$(CARGO) build --locked --benches --examples
 
-## The main job on embedded defaults.
+## The main job on the embedded data: a small AnyNetX_A sweep, trained briefly, into out/.
 demo:
-	$(CARGO) run --locked --release --bin regnet-lab -- describe RegNetX-200MF
-	$(CARGO) run --locked --release --bin regnet-lab -- sample AnyNetX_E -n 5 --seed 0 --flops 360M..400M
+	$(CARGO) build --locked --bin regnet-lab
+	$(BIN) describe RegNetX-200MF
+	$(BIN) sweep AnyNetX_A -n 8 --sample-seed 0 --dataset embedded --flops 1M..6M \
+	    --epochs 2 --train-limit 2000 --eval-limit 1000 --batch-size 64 --lr 0.1 \
+	    --time-budget 5m --out out/demo-anynetx-a
+	@echo "records: out/demo-anynetx-a/results.jsonl (run 'make demo' again to resume or extend)"
 
 ## Benchmarks print tables (targets are in README, not asserted in tests).
 bench:
 	$(CARGO) bench --locked --bench sampling
+	$(CARGO) bench --locked --bench stats
+
+## Regenerate the committed numpy/scipy fixtures of the stats tests.
+oracles: python-deps
+	$(PY) tests/oracle/stats_oracle.py
 
 check:
 	$(CARGO) fmt --all -- --check
