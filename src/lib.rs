@@ -18,10 +18,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod budget;
 pub mod complexity;
 pub mod data;
 pub mod model;
 pub mod ops;
+pub mod prelude;
 pub mod space;
 pub mod stats;
 pub mod summary;

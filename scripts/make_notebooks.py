@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Write notebooks/*.ipynb from the cell sources below (outputs cleared).
+
+The notebooks are committed; this script is how they are made, so a change to a notebook is a
+readable diff here. Run: .venv/bin/python scripts/make_notebooks.py
+"""
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNEL = {"name": "rust", "display_name": "Rust", "language": "rust"}
+
+DEP = ':dep regnet-lab = { path = ".." }\n:dep candle-core = "=0.11.1"'
+
+SETUP = """use regnet_lab::prelude::*;
+let budget = Budget::from_env()?;
+println!("budget: {}", budget.label());"""
+
+
+def md(text):
+    return nbformat.v4.new_markdown_cell(text.strip())
+
+
+def code(text, *tags):
+    c = nbformat.v4.new_code_cell(text.strip())
+    if tags:
+        c.metadata["tags"] = list(tags)
+    return c
+
+
+NOTEBOOKS = {}
+
+NOTEBOOKS["00_quickstart.ipynb"] = [
+    md("""
+# regnet-lab quickstart
+
+This notebook builds **RegNetX-200MF** from its six RegNet parameters, shows its stages and
+complexity as the reference code counts them, then trains a tiny RegNet on the embedded
+Fashion-MNIST subset and plots its training curve.
+
+The budget knob is the environment variable `REGNET_LAB_BUDGET` (`smoke`, `cpu`, `gpu`); at
+`smoke` (what CI runs) every number below is a check that the code runs, not evidence.
+"""),
+    code(DEP),
+    code(SETUP),
+    md("""
+## A zoo model from its parameters
+
+RegNetX-200MF is `d = 13, w0 = 24, wa = 36.44, wm = 2.49, g = 8` (paper §3.3, Table 6 / pycls
+zoo). The quantised-linear generator turns these into 4 stages; the complexity is counted at
+224² exactly as pycls counts it (≈ 0.2 GF, 2.7 M parameters, 2.2 M activations).
+"""),
+    code("""let zoo_model = zoo::get("RegNetX-200MF")?;
+let spec = zoo_model.spec();
+let summary = ModelSummary::new(&spec, Some(&zoo_model.params), 224)?;
+println!("{}", summary.to_text());"""),
+    md("""
+The candle network built from the spec has exactly the parameter count the complexity counter
+predicts (BN running statistics are buffers, not parameters, as in the reference).
+"""),
+    code("""let net = AnyNet::build(&spec, &ModelConfig::default())?;
+assert_eq!(net.param_count(), summary.params);
+let x = candle_core::Tensor::zeros((2, 3, 224, 224), candle_core::DType::F32, &candle_core::Device::Cpu)?;
+let logits = net.forward_t(&x, false)?;
+println!("{} parameters, logits {:?}", net.param_count(), logits.dims());"""),
+    md("""
+## A short training run
+
+A small RegNet for 28×28 grey images (stem of width 16, 10 classes) trained briefly on the
+embedded subset: the paper's "low-epoch regime" in miniature.
+"""),
+    code("""let params: RegNetParams = "d=6,w0=16,wa=12,wm=2.2,g=8".parse()?;
+let small = params.to_spec_with(&NetTemplate::fashion_mnist())?;
+let data = budget.data()?;
+let config = TrainConfig { log_every: 20, ..budget.train_config() };
+let record = train(&small, &data, &config)?;
+println!("best test error {:.2}% after {} epoch(s), {:.0} img/s",
+         record.best_error.unwrap_or(f64::NAN), record.epochs.len(), record.images_per_second);"""),
+]
+
+NOTEBOOKS["01_anynetx_design_spaces.ipynb"] = [
+    md("""
+# AnyNetX_A → AnyNetX_E (paper §3.1–3.2, Figures 2, 5, 6)
+
+A design space is a population of models. We sample models from each AnyNetX space, train each
+briefly on the same data with the same recipe, and compare the spaces by their **error EDFs**
+F(e) = fraction of models with error < e, summarised as `[min error | mean error]`.
+
+Each refinement adds one constraint: B shares the bottleneck ratio across stages, C also shares
+the group width, D makes widths non-decreasing, E makes depths non-decreasing. The paper finds
+B and C cost nothing while D and E improve the EDF. Here the networks are sized for 28×28
+images (3 stages, d ≤ 4, w ≤ 128) and trained on the embedded Fashion-MNIST subset.
+"""),
+    code(DEP),
+    code(SETUP),
+    code("""let spaces: Vec<DesignSpace> = ["AnyNetX_A", "AnyNetX_B", "AnyNetX_C", "AnyNetX_D", "AnyNetX_E"]
+    .iter()
+    .map(|n| Ok(DesignSpace::named(n)?
+        .with_anynet_ranges(AnyNetXRanges::small())
+        .with_template(NetTemplate::fashion_mnist())
+        .with_regime(Regime::flops(1_000_000, 6_000_000, 28))))
+    .collect::<Result<_, SpaceError>>()?;
+for s in &spaces {
+    println!("{:10} size 10^{:.1}  refinements: {:?}", s.name(), s.size().log10.unwrap_or(f64::NAN), s.refinements());
+}"""),
+    md("""
+## Sample and train
+
+Each sweep is stored under `out/` as an append-only JSON-lines file: re-running the cell
+resumes, and nothing finished is trained twice.
+"""),
+    code("""let data = budget.data()?;
+let mut results = Vec::new();
+for space in &spaces {
+    let sweep = Sweep { space: space.clone(), seed: 0, n: budget.sweep_size(),
+                        train: budget.train_config(), dataset: data.describe() };
+    let dir = format!("out/notebook-01-{:?}/{}", budget, space.name()).to_lowercase();
+    results.push((space.name().to_string(), sweep.run(&dir, &data)?));
+}"""),
+    md("""
+## Error EDFs and KS distances
+
+The legend numbers are the paper's `[min | mean]`. The KS statistic D = sup |F1 − F2| compares
+consecutive spaces (ICCV 2019).
+"""),
+    code("""for (name, r) in &results {
+    let edf = Edf::new(&r.errors())?;
+    let s = edf.summary();
+    println!("{name:10} n={:3} [{:.2} | {:.2}]  excluded (diverged) {}", s.n, s.min, s.mean, s.n_excluded);
+}
+for pair in results.windows(2) {
+    let ks = ks_2samp(&pair[0].1.errors(), &pair[1].1.errors())?;
+    println!("{} vs {}: D = {:.3}, p = {:.3}", pair[0].0, pair[1].0, ks.statistic, ks.pvalue);
+}"""),
+    md("""
+## Where are the good models of AnyNetX_A? (Figure 2, middle and right)
+
+For a property such as the total depth, repeatedly resample 25 % of the models, take the best
+model's value, and report the 95 % range: the paper's blue band and dashed line.
+"""),
+    code("""let a = &results[0].1;
+for p in [Property::Depth, Property::StageWidth(3)] {
+    let g = good_range(&a.errors(), &a.column(p), &GoodRangeOptions::default())?;
+    println!("{:24} good range [{:.0}, {:.0}], most likely {:.0}", p.label(), g.low, g.high, g.median);
+}"""),
+]
+
+NOTEBOOKS["02_regnet.ipynb"] = [
+    md("""
+# The RegNet parameterisation (paper §3.3, Figures 7 and 8)
+
+Good AnyNetX_E models have per-block widths that follow a **quantised linear** function:
+u_j = w0 + wa·j, s_j = round(log(u_j / w0) / log(wm)), w_j = w0·wm^s_j (rounded to a multiple
+of 8). Six numbers (d, w0, wa, wm, g, b) describe a whole network.
+"""),
+    code(DEP),
+    code(SETUP),
+    md("""
+## Continuous and quantised widths (Figure 7, top left)
+"""),
+    code("""let p: RegNetParams = "d=13,w0=24,wa=36.44,wm=2.49,g=8".parse()?;
+let w = p.widths();
+for j in 0..w.continuous.len() {
+    println!("block {j:2}: u_j = {:7.2}  s_j = {}  w_j = {}", w.continuous[j], w.exponents[j], w.quantized[j]);
+}
+println!("stages realised {} of {} possible", w.num_stages, w.possible_stages);"""),
+    md("""
+## How well do AnyNetX_E models fit? (Figure 7, e_fit)
+
+Fit (w0, wa, wm) to a model's per-block widths and measure e_fit, the mean absolute log-ratio of
+predicted to observed widths. RegNet models fit exactly; random AnyNetX_E models mostly do not.
+"""),
+    code("""let e = DesignSpace::anynet_x_e().with_regime(Regime::mf400());
+for sample in e.samples(0, 5)? {
+    let fit = fit_quantized_linear(&sample.spec.block_widths())?;
+    println!("widths {:?} depths {:?}: w0 {} wa {:.1} wm {:.2} e_fit {:.3}",
+             sample.spec.stage_widths(), sample.spec.stage_depths(), fit.w0, fit.wa, fit.wm, fit.e_fit);
+}
+let zoo_fit = fit_quantized_linear(&zoo::get("RegNetX-200MF")?.spec().block_widths())?;
+println!("RegNetX-200MF: e_fit {:.4}", zoo_fit.e_fit);"""),
+    md("""
+## The size of each design space
+
+The paper's spaces shrink by orders of magnitude from AnyNetX_A to RegNet; counted here as the
+paper counts them (per-stage choices; RegNet at the sampler's quantisation).
+"""),
+    code("""for name in ["AnyNetX_A", "AnyNetX_B", "AnyNetX_C", "AnyNetX_D", "AnyNetX_E", "RegNet", "RegNetX"] {
+    let s = DesignSpace::named(name)?;
+    println!("{name:10} 10^{:.1}", s.size().log10.unwrap_or(f64::NAN));
+}
+let variants = DesignSpace::regnet_x().refine(Constraint::FixedWm(2.0)).refine(Constraint::W0EqualsWa);
+println!("RegNetX + wm = 2 + w0 = wa: 10^{:.1}", variants.size().log10.unwrap_or(f64::NAN));"""),
+    md("""
+## RegNetX vs AnyNetX_E, and the RegNet restrictions (Figure 8)
+
+Small sweeps of RegNetX and of its restricted variants on the embedded data.
+"""),
+    code("""let data = budget.data()?;
+let base = DesignSpace::regnet_x().with_regnet_ranges(RegNetRanges::small())
+    .with_template(NetTemplate::fashion_mnist()).with_regime(Regime::flops(1_000_000, 6_000_000, 28));
+let variants = vec![
+    base.clone(),
+    base.clone().refine(Constraint::FixedWm(2.0)).renamed("RegNetX wm=2"),
+    base.clone().refine(Constraint::W0EqualsWa).renamed("RegNetX w0=wa"),
+];
+for space in &variants {
+    let sweep = Sweep { space: space.clone(), seed: 0, n: budget.sweep_size(), train: budget.train_config(), dataset: data.describe() };
+    let dir = format!("out/notebook-02-{:?}/{}", budget, space.name().replace(' ', "_").replace('=', "")).to_lowercase();
+    let r = sweep.run(&dir, &data)?;
+    let s = Edf::new(&r.errors())?.summary();
+    println!("{:16} [{:.2} | {:.2}]", space.name(), s.min, s.mean);
+}"""),
+]
+
+NOTEBOOKS["04_zoo_and_weights.ipynb"] = [
+    md("""
+# The RegNetX / RegNetY zoo and torchvision-layout weights
+
+All 24 ImageNet models of the reference, built from their parameters, with their complexity as
+pycls counts it. Parameters are named as torchvision names them, so a torchvision RegNet state
+dict exported to safetensors loads unchanged (`AnyNet::load_safetensors`).
+"""),
+    code(DEP),
+    code(SETUP),
+    code("""println!("{:14} {:>13} {:>28} {:>8} {:>9} {:>8}", "model", "depths", "widths", "GF", "M params", "M acts");
+for m in zoo::all() {
+    let spec = m.spec();
+    let cx = complexity(&spec, 224)?;
+    println!("{:14} {:>13} {:>28} {:8.2} {:9.2} {:8.2}", m.name, format!("{:?}", spec.stage_depths()),
+             format!("{:?}", spec.stage_widths()), cx.flops as f64 / 1e9, cx.params as f64 / 1e6, cx.acts as f64 / 1e6);
+}"""),
+    md("""
+## Save and load weights
+
+A model's weights (BN running statistics included) go to a safetensors file under torchvision's
+names and come back; missing, extra or mis-shaped tensors are errors that name them.
+"""),
+    code("""let spec = zoo::get("RegNetY-200MF")?.params.to_spec_with(&NetTemplate::fashion_mnist())?;
+let net = AnyNet::build(&spec, &ModelConfig::default().seed(1))?;
+std::fs::create_dir_all("out")?;
+net.save_safetensors("out/regnety-200mf-fashion.safetensors")?;
+let again = AnyNet::build(&spec, &ModelConfig::default().seed(2))?;
+again.load_safetensors("out/regnety-200mf-fashion.safetensors")?;
+let names: Vec<String> = net.parameter_shapes().iter().take(4).map(|(n, s)| format!("{n} {s:?}")).collect();
+println!("{}", names.join("\\n"));"""),
+    md("""
+## Inference on test images
+
+The loaded network classifies a few embedded test images (untrained weights here: expect
+chance-level answers unless you train first, e.g. with notebook 00).
+"""),
+    code("""let data = regnet_lab::data::embedded()?;
+let norm = regnet_lab::data::Normalize::fashion_mnist();
+let first = data.test.first_per_class(1);
+let (x, y) = first.to_tensors(&norm, &candle_core::Device::Cpu)?;
+let pred = again.forward_t(&x, false)?.argmax(1)?.to_vec1::<u32>()?;
+println!("labels      {:?}\\npredictions {:?}", y.to_vec1::<u32>()?, pred);"""),
+]
+
+
+def main():
+    out = ROOT / "notebooks"
+    out.mkdir(exist_ok=True)
+    for name, cells in NOTEBOOKS.items():
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = KERNEL
+        nb.metadata["language_info"] = {"name": "rust"}
+        nb.cells = cells
+        nbformat.write(nb, out / name)
+        print("wrote", out / name)
+
+
+if __name__ == "__main__":
+    main()
