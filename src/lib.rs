@@ -20,8 +20,10 @@
 
 pub mod complexity;
 pub mod data;
+pub mod display;
 pub mod model;
 pub mod ops;
+pub mod plot;
 pub mod space;
 pub mod stats;
 pub mod summary;
