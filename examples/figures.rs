@@ -99,11 +99,21 @@ fn load(
     }
 }
 
-fn caption(what: &str, real: bool) -> String {
-    if real {
-        format!("{what} (real sweep: embedded Fashion-MNIST subset, 3 epochs)")
-    } else {
-        format!("{what} (SYNTHETIC errors over real samples)")
+/// What the data is, for the figure titles: the training set and epochs of a real sweep, or a
+/// warning that the errors are synthetic.
+fn provenance(r: &SweepResults, real: bool) -> String {
+    match (&r.manifest, real) {
+        (Some(m), true) => {
+            // e.g. "embedded | train fashion-mnist-subset/train (500 images) | eval …"
+            let train = m
+                .dataset
+                .split('|')
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix("train "))
+                .unwrap_or(m.dataset.as_str());
+            format!("real sweeps: {} epochs on {train}", m.train.epochs)
+        }
+        _ => "SYNTHETIC errors over real samples".into(),
     }
 }
 
@@ -125,6 +135,8 @@ fn main() -> Result<()> {
     let (e, re) = load(&root, "AnyNetX_E", "AnyNetX_E", (0, 3_000_000), 3.0)?;
     let (x, rx) = load(&root, "RegNetX", "RegNetX", (0, 3_000_000), 0.0)?;
     let all_real = ra && re && rx;
+    let caption =
+        |what: &str, r: &SweepResults, real: bool| format!("{what} ({})", provenance(r, real));
 
     // 1. EDFs (Fig. 2 left / Fig. 5) and the complexity-normalised EDFs (ICCV 2019 §4).
     let edf = EdfPlot::new()
@@ -138,7 +150,7 @@ fn main() -> Result<()> {
     let row = Row::new()
         .with(edf.clone().title("error EDF"))
         .with(normalized)
-        .title(caption("Error EDFs", all_real));
+        .title(caption("Error EDFs", &a, all_real));
     save("edf", &|p| row.save(p))?;
 
     // 2. Error vs properties with the bootstrap good range (Fig. 2 middle/right, Figs. 8–9).
@@ -148,6 +160,7 @@ fn main() -> Result<()> {
         .with(plot::error_vs(&x, Property::Wm))
         .title(caption(
             "Error vs depth d, w3 (AnyNetX_E) and wm (RegNetX)",
+            &e,
             re && rx,
         ));
     save("error_vs", &|p| row.save(p))?;
@@ -188,7 +201,10 @@ fn main() -> Result<()> {
     let trend = Row::new()
         .with(TrendPlot::best(Property::Depth, "RegNetX", &refs))
         .with(TrendPlot::best(Property::Wm, "RegNetX", &refs))
-        .title(caption("Best model per flops regime", real));
+        .title(format!(
+            "Best model per flops regime ({})",
+            provenance(&sweeps[0], real)
+        ));
     save("trends", &|p| trend.save(p))?;
 
     // 5. Training curves of the three best RegNetX runs.
@@ -206,7 +222,11 @@ fn main() -> Result<()> {
     let row = Row::new()
         .with(curves)
         .with(loss.metric(Metric::Loss))
-        .title(caption("Training curves of the 3 best RegNetX runs", rx));
+        .title(caption(
+            "Training curves of the 3 best RegNetX runs",
+            &x,
+            rx,
+        ));
     save("training_curves", &|p| row.save(p))?;
 
     // 6. Random-search efficiency (ICCV 2019 §5).
@@ -214,7 +234,7 @@ fn main() -> Result<()> {
         .sweep("AnyNetX_A", &a)
         .sweep("AnyNetX_E", &e)
         .sweep("RegNetX", &x)
-        .title(caption("Random-search efficiency", all_real));
+        .title(caption("Random-search efficiency", &a, all_real));
     save("search_efficiency", &|p| search.save(p))?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 mod plot_fixtures;
 
 use plot_fixtures::sweep;
-use regnet_lab::display::{SWEEP_ROWS, Table, Tabular, blocks, escape};
+use regnet_lab::display::{SWEEP_ROWS, Table, Tabular, blocks, escape, tables_blocks};
 use regnet_lab::space::{DesignSpace, RegNetParams, zoo};
 use regnet_lab::stats::{
     Draws, Edf, GoodRangeOptions, XScale, fit_quantized_linear, good_range, ks_2samp, linear_fit,
@@ -161,4 +161,7 @@ fn blocks_follow_the_evcxr_protocol() {
     assert_eq!(out.matches("EVCXR_BEGIN_CONTENT").count(), 2);
     assert_eq!(out.matches("EVCXR_END_CONTENT\n").count(), 2);
     assert_eq!(*lines.last().unwrap(), "EVCXR_END_CONTENT");
+    let shown = tables_blocks(&DesignSpace::named("RegNetY").unwrap().tables());
+    assert!(shown.starts_with("EVCXR_BEGIN_CONTENT text/html\n<table"));
+    assert!(shown.contains("EVCXR_BEGIN_CONTENT text/plain\ndesign space RegNetY"));
 }

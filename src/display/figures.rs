@@ -7,13 +7,22 @@ use crate::plot::{
 
 /// The blocks a figure shows: the SVG (`image/svg+xml`) and its text summary, or, when it
 /// cannot be drawn, the error as `text/plain`.
+///
+/// A panic inside plotters (a bug, not an input error) is caught and shown the same way, so
+/// a notebook cell never dies while displaying.
 pub fn figure_blocks<F: Figure + ?Sized>(fig: &F) -> String {
-    let summary = fig.summary();
-    match crate::plot::svg_of(fig) {
-        Ok(svg) => blocks(&[("image/svg+xml", &svg), ("text/plain", &summary)]),
-        Err(e) => blocks(&[(
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (fig.summary(), crate::plot::svg_of(fig))
+    }));
+    match drawn {
+        Ok((summary, Ok(svg))) => blocks(&[("image/svg+xml", &svg), ("text/plain", &summary)]),
+        Ok((summary, Err(e))) => blocks(&[(
             "text/plain",
             &format!("figure could not be drawn: {e}\n{summary}"),
+        )]),
+        Err(_) => blocks(&[(
+            "text/plain",
+            "figure could not be drawn: the drawing code panicked (a bug; please report it)",
         )]),
     }
 }

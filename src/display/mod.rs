@@ -212,7 +212,12 @@ pub fn escape(s: &str) -> String {
 
 /// Show tables in the cell (HTML plus text).
 pub fn show_tables(tables: &[Table]) {
+    write_stdout(&tables_blocks(tables));
+}
+
+/// The evcxr blocks of tables: one `text/html` block with all of them and a `text/plain` twin.
+pub fn tables_blocks(tables: &[Table]) -> String {
     let html: String = tables.iter().map(Table::to_html).collect();
     let text: Vec<String> = tables.iter().map(Table::to_text).collect();
-    emit(&[("text/html", &html), ("text/plain", &text.join("\n"))]);
+    blocks(&[("text/html", &html), ("text/plain", &text.join("\n"))])
 }

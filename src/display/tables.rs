@@ -503,7 +503,16 @@ macro_rules! table_display {
         impl $t {
             /// Show as an HTML table (and text) in an evcxr notebook.
             pub fn evcxr_display(&self) {
-                show_tables(&Tabular::tables(self));
+                // Tables are plain formatting; a panic would be a bug, shown as text.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Tabular::tables(self)
+                })) {
+                    Ok(t) => show_tables(&t),
+                    Err(_) => super::emit(&[(
+                        "text/plain",
+                        "table could not be built (a bug; please report it)",
+                    )]),
+                }
             }
         }
     )*};

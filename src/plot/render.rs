@@ -60,11 +60,11 @@ pub(crate) fn draw_err(e: impl std::fmt::Display) -> PlotError {
 }
 
 fn check_size((w, h): (u32, u32)) -> Result<(), PlotError> {
-    if w < 64 || h < 64 || w > 16_384 || h > 16_384 {
+    if w < 64 || h < 64 || w > 8192 || h > 8192 {
         return Err(PlotError::InvalidArgument {
             name: "figure size".into(),
             value: format!("{w}x{h}"),
-            why: "each side must be between 64 and 16384 pixels".into(),
+            why: "each side must be between 64 and 8192 pixels".into(),
         });
     }
     Ok(())
