@@ -24,6 +24,7 @@ pub mod display;
 pub mod model;
 pub mod ops;
 pub mod plot;
+pub mod refine;
 pub mod space;
 pub mod stats;
 pub mod summary;
