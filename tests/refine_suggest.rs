@@ -407,3 +407,49 @@ fn corrections_match_reference_values() {
         Correction::BenjaminiHochberg
     );
 }
+
+#[test]
+fn loads_a_sweep_directory_with_a_flops_regime() {
+    use regnet_lab::sweep::{Shard, Sweep};
+    // As `make demo`: AnyNetX_A, small ranges, Fashion-MNIST template, 1–6 MF at 28².
+    let space = DesignSpace::anynet_x_a()
+        .with_template(NetTemplate::fashion_mnist())
+        .with_anynet_ranges(AnyNetXRanges::small())
+        .with_regime(Regime::flops(1_000_000, 6_000_000, 28));
+    let dir = std::env::temp_dir().join(format!("regnet-refine-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sw = Sweep {
+        space,
+        seed: 3,
+        n: 150,
+        train: TrainConfig::default(),
+        dataset: "synthetic".into(),
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    sw.run_with(
+        &dir,
+        Shard::WHOLE,
+        None,
+        |s, _| {
+            let e = if non_decreasing_widths(s) { 20.0 } else { 23.0 } + normal(&mut rng);
+            Ok(record(s, Some(e)))
+        },
+        |_, _| {},
+    )
+    .unwrap();
+    let res = SweepResults::load(&dir).unwrap();
+    let t = std::time::Instant::now();
+    let s = suggest(&res, &SuggestOptions::default().seed(1)).unwrap();
+    println!("{s}\n(suggest took {:.2?})", t.elapsed());
+    assert_eq!(s.space.as_ref().unwrap().name, "AnyNetX_A");
+    assert_eq!(s.space_samples, 2000);
+    let best = s.best().unwrap();
+    assert_eq!(best.candidate.name, "widths non-decreasing");
+    let share = best.share_of_space.unwrap();
+    assert!(share > 0.05 && share < 0.5, "{share}");
+    let refined = s.refined_space().unwrap();
+    assert_eq!(refined.name(), "AnyNetX_A + widths non-decreasing");
+    let f = refined.sample(0, 1).unwrap().complexity.flops;
+    assert!((1_000_000..=6_000_000).contains(&f));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
