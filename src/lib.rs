@@ -21,8 +21,10 @@
 pub mod budget;
 pub mod complexity;
 pub mod data;
+pub mod display;
 pub mod model;
 pub mod ops;
+pub mod plot;
 pub mod prelude;
 pub mod space;
 pub mod stats;

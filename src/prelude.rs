@@ -17,3 +17,7 @@ pub use crate::sweep::{Sweep, SweepResults};
 pub use crate::train::{
     DataSource, ImageData, LrSchedule, RunRecord, TrainConfig, TrainData, train, train_with,
 };
+pub use crate::plot::{
+    CurvesPlot, EdfPlot, ErrorVsPlot, Row, SearchPlot, TrendPlot, WidthsPlot, block_widths, edf, error_vs,
+    search_efficiency, training_curves,
+};

@@ -44,7 +44,7 @@ impl Stem {
 
 impl ModuleT for Stem {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        let y = self.conv_bn.forward_t(xs, train)?.relu()?;
+        let y = self.conv_bn.forward_act(xs, train, true)?;
         if self.kind.has_max_pool() {
             max_pool_3x3_s2_p1(&y, train).map_err(at("stem.3"))
         } else {
@@ -156,8 +156,8 @@ impl BottleneckBlock {
 
 impl ModuleT for BottleneckBlock {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        let y = self.a.forward_t(xs, train)?.relu()?;
-        let y = self.b.forward_t(&y, train)?.relu()?;
+        let y = self.a.forward_act(xs, train, true)?;
+        let y = self.b.forward_act(&y, train, true)?;
         let y = match &self.se {
             Some(se) => se.forward(&y)?,
             None => y,
@@ -167,7 +167,8 @@ impl ModuleT for BottleneckBlock {
             Some(p) => p.forward_t(xs, train)?,
             None => xs.clone(),
         };
-        (shortcut + y)?.relu()
+        // One fused op on the CPU (`ops::add_relu`).
+        crate::ops::add_relu(&shortcut, &y)
     }
 }
 
@@ -219,13 +220,14 @@ impl BasicBlock {
 
 impl ModuleT for BasicBlock {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        let y = self.a.forward_t(xs, train)?.relu()?;
+        let y = self.a.forward_act(xs, train, true)?;
         let y = self.b.forward_t(&y, train)?;
         let shortcut = match &self.proj {
             Some(p) => p.forward_t(xs, train)?,
             None => xs.clone(),
         };
-        (shortcut + y)?.relu()
+        // One fused op on the CPU (`ops::add_relu`).
+        crate::ops::add_relu(&shortcut, &y)
     }
 }
 

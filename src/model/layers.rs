@@ -212,15 +212,16 @@ impl Conv2d {
 
 impl candle_core::Module for Conv2d {
     fn forward(&self, xs: &Tensor) -> CResult<Tensor> {
-        let y = xs
-            .conv2d(
-                self.weight.as_tensor(),
-                self.kernel / 2,
-                self.stride,
-                1,
-                self.groups,
-            )
-            .map_err(at(&self.name))?;
+        // One op with the groups inside on the CPU (`ops::conv2d`; candle's split-per-group
+        // convolution elsewhere).
+        let y = crate::ops::conv2d(
+            xs,
+            self.weight.as_tensor(),
+            self.stride,
+            self.kernel / 2,
+            self.groups,
+        )
+        .map_err(at(&self.name))?;
         match &self.bias {
             None => Ok(y),
             Some(b) => y
@@ -361,7 +362,19 @@ impl BatchNorm {
         (1, self.channels, 1, 1)
     }
 
-    fn forward_train(&self, x: &Tensor) -> CResult<Tensor> {
+    /// BatchNorm, then ReLU when `relu`. f32 on the CPU runs as one fused op each way
+    /// ([`crate::ops::batch_norm_train`], [`crate::ops::channel_affine`]); other devices and
+    /// dtypes compose candle ops.
+    pub(crate) fn forward_act(&self, x: &Tensor, train: bool, relu: bool) -> CResult<Tensor> {
+        if train {
+            self.forward_train(x, relu)
+        } else {
+            self.forward_eval(x, relu)
+        }
+        .map_err(at(&self.name))
+    }
+
+    fn forward_train(&self, x: &Tensor, relu: bool) -> CResult<Tensor> {
         let (n, c, h, w) = x.dims4()?;
         if c != self.channels {
             candle_core::bail!("expects {} channels, got {c}", self.channels)
@@ -371,6 +384,19 @@ impl BatchNorm {
             candle_core::bail!(
                 "train mode needs more than one value per channel, got batch {n} at {h}×{w}"
             )
+        }
+        let fused = crate::ops::batch_norm_train(
+            x,
+            self.weight.as_tensor(),
+            self.bias.as_tensor(),
+            self.eps,
+            relu,
+        )?;
+        if let Some((y, st)) = fused {
+            let mean = Tensor::from_vec(st.mean, c, x.device())?;
+            let var = Tensor::from_vec(st.var, c, x.device())?;
+            self.update_running(mean, var, count)?;
+            return Ok(y);
         }
         let dtype = x.dtype();
         let sd = stat_dtype(dtype);
@@ -389,20 +415,29 @@ impl BatchNorm {
         let beta = self.bias.as_tensor().to_dtype(sd)?;
         let scale = gamma.div(&(&var + self.eps)?.sqrt()?)?;
         let y = ((xc * per_channel(&scale, &xf)?)? + per_channel(&beta, &xf)?)?.to_dtype(dtype)?;
-        // Running statistics: PyTorch updates the variance with the unbiased estimate.
+        self.update_running(
+            mean.detach().flatten_all()?,
+            var.detach().flatten_all()?,
+            count,
+        )?;
+        if relu { y.relu() } else { Ok(y) }
+    }
+
+    /// Running statistics from a batch's mean and biased variance (`[C]`, in the statistics
+    /// dtype) over `count` values per channel: PyTorch updates the variance with the unbiased
+    /// estimate.
+    fn update_running(&self, mean: Tensor, var: Tensor, count: usize) -> CResult<()> {
         let m = self.momentum;
         let unbias = count as f64 / (count - 1) as f64;
-        let mean = mean.detach().flatten_all()?;
-        let var = var.detach().flatten_all()?;
         let rm = ((self.running_mean.as_tensor().detach() * (1.0 - m))? + (mean * m)?)?;
         let rv = ((self.running_var.as_tensor().detach() * (1.0 - m))? + (var * (m * unbias))?)?;
         self.running_mean.set(&rm)?;
         self.running_var.set(&rv)?;
         self.num_batches_tracked.fetch_add(1, Ordering::Relaxed);
-        Ok(y)
+        Ok(())
     }
 
-    fn forward_eval(&self, x: &Tensor) -> CResult<Tensor> {
+    fn forward_eval(&self, x: &Tensor, relu: bool) -> CResult<Tensor> {
         let c = x.dim(1)?;
         if c != self.channels {
             candle_core::bail!("expects {} channels, got {c}", self.channels)
@@ -418,9 +453,13 @@ impl BatchNorm {
             .to_dtype(sd)?
             .div(&(rv + self.eps)?.sqrt()?)?;
         let shift = (self.bias.as_tensor().to_dtype(sd)? - (rm * &scale)?)?;
+        if crate::ops::is_fast(x) {
+            return crate::ops::channel_affine(x, &scale, &shift, relu);
+        }
         let scale = per_channel(&scale.to_dtype(dtype)?, x)?;
         let shift = per_channel(&shift.to_dtype(dtype)?, x)?;
-        (x * scale)? + shift
+        let y = ((x * scale)? + shift)?;
+        if relu { y.relu() } else { Ok(y) }
     }
 }
 
@@ -445,12 +484,7 @@ pub(crate) fn stat_dtype(dtype: DType) -> DType {
 
 impl ModuleT for BatchNorm {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        if train {
-            self.forward_train(xs)
-        } else {
-            self.forward_eval(xs)
-        }
-        .map_err(at(&self.name))
+        self.forward_act(xs, train, false)
     }
 }
 
@@ -493,11 +527,18 @@ impl ConvBn {
     }
 }
 
-impl ModuleT for ConvBn {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
+impl ConvBn {
+    /// Convolution, BatchNorm, then ReLU when `relu` (fused into the BatchNorm op on the CPU).
+    pub(crate) fn forward_act(&self, xs: &Tensor, train: bool, relu: bool) -> CResult<Tensor> {
         use candle_core::Module;
         let y = self.conv.forward(xs)?;
-        self.bn.forward_t(&y, train)
+        self.bn.forward_act(&y, train, relu)
+    }
+}
+
+impl ModuleT for ConvBn {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
+        self.forward_act(xs, train, false)
     }
 }
 

@@ -9,16 +9,18 @@
 //! (/work/shared/reference/candle-training.md).
 //!
 //! Arithmetic is PyTorch's: normalise with the batch mean and the *biased* variance,
-//! `y = γ (x − μ) / sqrt(σ² + eps) + β`, then ReLU if asked. Sums are taken in f64 per
-//! channel. The batch statistics are handed back to the caller (through [`BnBatchStats`]) so
-//! that it can update its running statistics with its own momentum convention.
+//! `y = γ (x − μ) / sqrt(σ² + eps) + β`, then ReLU if asked. Per-channel sums are accumulated
+//! in f32 lanes per row and in f64 across rows. The batch statistics are handed back to the
+//! caller (through [`BnBatchStats`]) so that it can update its running statistics with its own
+//! momentum convention.
 
+use std::mem::MaybeUninit;
 use std::sync::{Arc, Mutex};
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::{cpu_f32, with_f32};
+use super::{cpu_f32, simd, with_f32};
 
 /// Batch statistics of one training-mode BatchNorm call: per-channel mean and biased variance.
 #[derive(Debug, Clone, Default)]
@@ -28,98 +30,79 @@ pub struct BnBatchStats {
     invstd: Vec<f32>,
 }
 
-/// Sum and sum of squares of a row, in 8 independent f32 lanes (so the compiler vectorises),
-/// returned in f64.
-#[inline]
-fn sum_sumsq(row: &[f32]) -> (f64, f64) {
-    let mut s = [0f32; 8];
-    let mut q = [0f32; 8];
-    let mut it = row.chunks_exact(8);
-    for ch in &mut it {
-        for l in 0..8 {
-            s[l] += ch[l];
-            q[l] += ch[l] * ch[l];
-        }
-    }
-    let (mut s1, mut q1) = (0f64, 0f64);
-    for v in it.remainder() {
-        s1 += *v as f64;
-        q1 += (*v as f64) * (*v as f64);
-    }
-    for l in 0..8 {
-        s1 += s[l] as f64;
-        q1 += q[l] as f64;
-    }
-    (s1, q1)
-}
-
-/// `Σ g` and `Σ g·x` over a row, where `g = dy` masked by `y > 0` when `relu`.
-#[inline]
-fn grad_sums(dy: &[f32], x: &[f32], y: &[f32], relu: bool) -> (f64, f64) {
-    let mut s = [0f32; 8];
-    let mut q = [0f32; 8];
-    let n = dy.len() / 8 * 8;
-    for i in (0..n).step_by(8) {
-        for l in 0..8 {
-            let g = if !relu || y[i + l] > 0.0 {
-                dy[i + l]
-            } else {
-                0.0
-            };
-            s[l] += g;
-            q[l] += g * x[i + l];
-        }
-    }
-    let (mut s1, mut q1) = (0f64, 0f64);
-    for i in n..dy.len() {
-        let g = if !relu || y[i] > 0.0 { dy[i] } else { 0.0 };
-        s1 += g as f64;
-        q1 += (g * x[i]) as f64;
-    }
-    for l in 0..8 {
-        s1 += s[l] as f64;
-        q1 += q[l] as f64;
-    }
-    (s1, q1)
-}
-
-/// `y = max?(x·a + b)` per channel, image by image.
-fn affine(x: &[f32], a: &[f32], b: &[f32], hw: usize, relu: bool, y: &mut [f32]) {
-    let c = a.len();
-    y.par_chunks_mut(c * hw)
-        .zip(x.par_chunks(c * hw))
-        .for_each(|(yi, xi)| {
-            for ci in 0..c {
-                let (a, b) = (a[ci], b[ci]);
-                let yr = &mut yi[ci * hw..][..hw];
-                let xr = &xi[ci * hw..][..hw];
-                if relu {
-                    for (o, v) in yr.iter_mut().zip(xr) {
-                        *o = (v * a + b).max(0.0);
-                    }
-                } else {
-                    for (o, v) in yr.iter_mut().zip(xr) {
-                        *o = v * a + b;
-                    }
+/// Per-channel sums over the batch of `f(offset of row (image, channel))`, reading images in
+/// memory order; parallel over blocks of images.
+fn channel_sums<F>(n: usize, c: usize, hw: usize, f: F) -> Vec<(f64, f64)>
+where
+    F: Fn(usize) -> (f64, f64) + Sync,
+{
+    let workers = n.clamp(1, 2 * rayon::current_num_threads());
+    let per = n.div_ceil(workers);
+    (0..workers)
+        .into_par_iter()
+        .map(|wi| {
+            let mut acc = vec![(0f64, 0f64); c];
+            for ni in (wi * per)..((wi + 1) * per).min(n) {
+                for (ci, a) in acc.iter_mut().enumerate() {
+                    let (x, y) = f((ni * c + ci) * hw);
+                    a.0 += x;
+                    a.1 += y;
                 }
             }
-        });
+            acc
+        })
+        .reduce(
+            || vec![(0f64, 0f64); c],
+            |mut a, b| {
+                for (a, b) in a.iter_mut().zip(b) {
+                    a.0 += b.0;
+                    a.1 += b.1;
+                }
+                a
+            },
+        )
 }
 
-/// Per-channel reduction over the batch of `f(channel, image)`.
-fn per_channel<F>(c: usize, n: usize, f: F) -> Vec<(f64, f64)>
-where
-    F: Fn(usize, usize) -> (f64, f64) + Sync,
-{
-    (0..c)
-        .into_par_iter()
-        .map(|ci| {
-            (0..n).fold((0.0, 0.0), |(a, b), ni| {
-                let (x, y) = f(ci, ni);
-                (a + x, b + y)
+/// A new `[N, C, H, W]` buffer written row by row: `row(offset, channel, out)` for every
+/// (image, channel) row, parallel over images.
+fn per_row(
+    len: usize,
+    c: usize,
+    hw: usize,
+    row: impl Fn(usize, usize, &mut [MaybeUninit<f32>]) + Sync,
+) -> Vec<f32> {
+    let fill = |out: &mut [MaybeUninit<f32>]| {
+        out.par_chunks_mut((c * hw).max(1))
+            .enumerate()
+            .for_each(|(ni, img)| {
+                for (ci, r) in img.chunks_mut(hw.max(1)).enumerate() {
+                    row((ni * c + ci) * hw, ci, r);
+                }
             })
-        })
-        .collect()
+    };
+    // SAFETY: the rows of all images cover the whole buffer, and every `row` callback below
+    // writes its whole row.
+    unsafe { simd::filled(len, fill) }
+}
+
+/// `y = relu?(x·a + b)` per channel.
+fn affine(x: &[f32], a: &[f32], b: &[f32], hw: usize, relu: bool) -> Vec<f32> {
+    per_row(x.len(), a.len(), hw, |o, ci, out| {
+        let xr = &x[o..o + hw];
+        if relu {
+            simd::affine::<true>(xr, a[ci], b[ci], out)
+        } else {
+            simd::affine::<false>(xr, a[ci], b[ci], out)
+        }
+    })
+}
+
+fn grad_sums(relu: bool, dy: &[f32], x: &[f32], y: &[f32]) -> (f64, f64) {
+    if relu {
+        simd::grad_sums::<true>(dy, x, y)
+    } else {
+        simd::grad_sums::<false>(dy, x, y)
+    }
 }
 
 /// Training-mode BatchNorm (+ ReLU): `(x [N, C, H, W], γ [C], β [C]) → y`.
@@ -156,7 +139,7 @@ impl CustomOp3 for BnTrainOp {
             )
         }
         let m = (n * hw) as f64;
-        let sums = per_channel(c, n, |ci, ni| sum_sumsq(&x[(ni * c + ci) * hw..][..hw]));
+        let sums = channel_sums(n, c, hw, |o| simd::sum_sumsq::<false>(&x[o..o + hw]));
         let mut st = BnBatchStats::default();
         for (s, q) in sums {
             let mean = s / m;
@@ -167,8 +150,7 @@ impl CustomOp3 for BnTrainOp {
         }
         let a: Vec<f32> = (0..c).map(|i| gamma[i] * st.invstd[i]).collect();
         let b: Vec<f32> = (0..c).map(|i| beta[i] - st.mean[i] * a[i]).collect();
-        let mut y = vec![0f32; x.len()];
-        affine(x, &a, &b, hw, self.relu, &mut y);
+        let y = affine(x, &a, &b, hw, self.relu);
         *self
             .stats
             .lock()
@@ -198,37 +180,29 @@ impl CustomOp3 for BnTrainOp {
             with_f32(res, |ys| {
                 with_f32(grad, |gs| {
                     with_f32(gamma, |gm| {
-                        let sums = per_channel(c, n, |ci, ni| {
-                            let o = (ni * c + ci) * hw;
-                            grad_sums(&gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw], relu)
+                        let sums = channel_sums(n, c, hw, |o| {
+                            grad_sums(relu, &gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw])
                         });
                         let mut dgamma = Vec::with_capacity(c);
                         let mut dbeta = Vec::with_capacity(c);
-                        let (mut ka, mut kb, mut kd) =
-                            (vec![0f32; c], vec![0f32; c], vec![0f32; c]);
+                        let mut k = Vec::with_capacity(c);
                         for (ci, (sdy, sdyx)) in sums.into_iter().enumerate() {
                             let (mean, is) = (st.mean[ci] as f64, st.invstd[ci] as f64);
                             // Σ g·(x − μ) = Σ g·x − μ Σ g
                             let sdxc = sdyx - mean * sdy;
                             dgamma.push((sdxc * is) as f32);
                             dbeta.push(sdy as f32);
+                            // dx = a·g + b·x + d (the closed form, expanded per channel).
                             let a = gm[ci] as f64 * is;
                             let b = -a * is * is * sdxc / m;
-                            ka[ci] = a as f32;
-                            kb[ci] = b as f32;
-                            kd[ci] = (-a * sdy / m - b * mean) as f32;
+                            k.push((a as f32, b as f32, (-a * sdy / m - b * mean) as f32));
                         }
-                        let mut dx = vec![0f32; xs.len()];
-                        dx.par_chunks_mut(c * hw).enumerate().for_each(|(ni, di)| {
-                            for ci in 0..c {
-                                let o = (ni * c + ci) * hw;
-                                let (xr, yr, gr) = (&xs[o..o + hw], &ys[o..o + hw], &gs[o..o + hw]);
-                                let dr = &mut di[ci * hw..][..hw];
-                                let (a, b, d) = (ka[ci], kb[ci], kd[ci]);
-                                for j in 0..hw {
-                                    let g = if !relu || yr[j] > 0.0 { gr[j] } else { 0.0 };
-                                    dr[j] = a * g + b * xr[j] + d;
-                                }
+                        let dx = per_row(xs.len(), c, hw, |o, ci, out| {
+                            let (g, x, y) = (&gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw]);
+                            if relu {
+                                simd::bn_dx::<true>(g, x, y, k[ci], out)
+                            } else {
+                                simd::bn_dx::<false>(g, x, y, k[ci], out)
                             }
                         });
                         (dx, dgamma, dbeta)
@@ -276,8 +250,7 @@ impl CustomOp3 for ChannelAffineOp {
                 b.len()
             )
         }
-        let mut y = vec![0f32; x.len()];
-        affine(x, a, b, h * w, self.relu, &mut y);
+        let y = affine(x, a, b, h * w, self.relu);
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
@@ -299,24 +272,19 @@ impl CustomOp3 for ChannelAffineOp {
                 with_f32(grad, |gs| {
                     with_f32(scale, |a| {
                         let sums = want_ab.then(|| {
-                            per_channel(c, n, |ci, ni| {
-                                let o = (ni * c + ci) * hw;
-                                grad_sums(&gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw], relu)
+                            channel_sums(n, c, hw, |o| {
+                                grad_sums(relu, &gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw])
                             })
                         });
                         let dx = want_dx.then(|| {
-                            let mut dx = vec![0f32; xs.len()];
-                            dx.par_chunks_mut(c * hw).enumerate().for_each(|(ni, di)| {
-                                for ci in 0..c {
-                                    let o = (ni * c + ci) * hw;
-                                    let (yr, gr) = (&ys[o..o + hw], &gs[o..o + hw]);
-                                    for (j, d) in di[ci * hw..][..hw].iter_mut().enumerate() {
-                                        let g = if !relu || yr[j] > 0.0 { gr[j] } else { 0.0 };
-                                        *d = g * a[ci];
-                                    }
+                            per_row(xs.len(), c, hw, |o, ci, out| {
+                                let (g, y) = (&gs[o..o + hw], &ys[o..o + hw]);
+                                if relu {
+                                    simd::scaled_mask::<true>(g, y, a[ci], out)
+                                } else {
+                                    simd::scaled_mask::<false>(g, y, a[ci], out)
                                 }
-                            });
-                            dx
+                            })
                         });
                         (dx, sums)
                     })

@@ -17,7 +17,9 @@ use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use gemm::Parallelism;
 use rayon::prelude::*;
 
-use super::{cpu_f32, with_f32};
+use std::mem::MaybeUninit;
+
+use super::{cpu_f32, simd, with_f32};
 
 /// Geometry of one convolution.
 #[derive(Debug, Clone, Copy)]
@@ -190,12 +192,10 @@ fn col2im(g: &Geom, col: &[f32], dx: &mut [f32]) {
                     let dr = &mut dxc[iy as usize * g.w..][..g.w];
                     let ix0 = ox_lo * s + kx - p;
                     if s == 1 {
-                        for (d, v) in dr[ix0..ix0 + (ox_hi - ox_lo)]
-                            .iter_mut()
-                            .zip(&src[ox_lo..ox_hi])
-                        {
-                            *d += v;
-                        }
+                        simd::add_into::<false>(
+                            &mut dr[ix0..ix0 + (ox_hi - ox_lo)],
+                            &src[ox_lo..ox_hi],
+                        );
                     } else {
                         for (j, v) in src[ox_lo..ox_hi].iter().enumerate() {
                             dr[ix0 + j * s] += v;
@@ -207,13 +207,14 @@ fn col2im(g: &Geom, col: &[f32], dx: &mut [f32]) {
     }
 }
 
-/// `dst[m×n] (+)= lhs[m×k] · rhs[k×n]` with explicit (row, column) strides.
+/// `dst[m×n] (+)= lhs[m×k] · rhs[k×n]` with explicit (row, column) strides. `dst` may be
+/// uninitialised unless `accumulate`; every element of the `m×n` block is written.
 #[allow(clippy::too_many_arguments)]
 fn mm(
     m: usize,
     n: usize,
     k: usize,
-    dst: &mut [f32],
+    dst: &mut [MaybeUninit<f32>],
     dst_rs: usize,
     accumulate: bool,
     lhs: &[f32],
@@ -232,13 +233,14 @@ fn mm(
         assert!((k - 1) * rhs_rs + (n - 1) * rhs_cs < rhs.len());
     }
     // SAFETY: the asserts above keep every access inside the three slices; `dst` is borrowed
-    // mutably and does not alias the shared `lhs` / `rhs`.
+    // mutably and does not alias the shared `lhs` / `rhs`; gemm reads `dst` only when
+    // `accumulate`, whose callers pass initialised memory.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst.as_mut_ptr().cast::<f32>(),
             1,
             dst_rs as isize,
             accumulate,
@@ -259,7 +261,7 @@ fn mm(
 }
 
 /// `y = conv(x, w)` into `y` (`[N, O, Ho, Wo]`).
-pub(crate) fn forward(g: &Geom, x: &[f32], wt: &[f32], y: &mut [f32]) {
+pub(crate) fn forward(g: &Geom, x: &[f32], wt: &[f32], y: &mut [MaybeUninit<f32>]) {
     let (chw, ohw) = (g.c * g.hw_in(), g.o * g.hw_out());
     let (per, par) = chunking(g.n);
     let (og, kk, hwo) = (g.og(), g.kk(), g.hw_out());
@@ -328,7 +330,7 @@ pub(crate) fn backward(
                     og,
                     kk,
                     hwo,
-                    &mut dw[gi * og * kk..],
+                    uninit(&mut dw[gi * og * kk..]),
                     kk,
                     true,
                     &dyi[gi * og * hwo..],
@@ -341,7 +343,11 @@ pub(crate) fn backward(
             if let Some(dxc) = dxc.as_deref_mut() {
                 let dxi = &mut dxc[i * chw..][..chw];
                 // dcols_g = W_gᵀ · dY_g, straight into dx for a pointwise conv.
-                let target: &mut [f32] = if g.pointwise() { dxi } else { &mut dcol };
+                let target: &mut [MaybeUninit<f32>] = if g.pointwise() {
+                    uninit(dxi)
+                } else {
+                    uninit(&mut dcol)
+                };
                 for gi in 0..g.groups {
                     mm(
                         kk,
@@ -385,9 +391,7 @@ pub(crate) fn backward(
     let mut parts = partial.into_iter();
     let mut dw = parts.next().unwrap_or_else(|| vec![0f32; wlen]);
     for p in parts {
-        for (a, b) in dw.iter_mut().zip(&p) {
-            *a += b;
-        }
+        simd::add_into::<false>(&mut dw, &p);
     }
     (dx, dw)
 }
@@ -420,8 +424,8 @@ impl CustomOp2 for Conv2dOp {
         )?;
         let x = cpu_f32(s1, l1)?;
         let wt = cpu_f32(s2, l2)?;
-        let mut y = vec![0f32; g.n * g.o * g.hw_out()];
-        forward(&g, x, wt, &mut y);
+        // SAFETY: the GEMMs of all images and groups write every output element.
+        let y = unsafe { simd::filled(g.n * g.o * g.hw_out(), |y| forward(&g, x, wt, y)) };
         Ok((CpuStorage::F32(y), Shape::from((g.n, g.o, g.ho, g.wo))))
     }
 
@@ -453,4 +457,10 @@ impl CustomOp2 for Conv2dOp {
         };
         Ok((dx, Some(Tensor::from_vec(dw, wt.shape(), dev)?)))
     }
+}
+
+/// An initialised buffer seen as possibly uninitialised, for [`mm`]'s destination.
+fn uninit(v: &mut [f32]) -> &mut [MaybeUninit<f32>] {
+    // SAFETY: same layout; writing through it only ever stores valid f32 values.
+    unsafe { &mut *(v as *mut [f32] as *mut [MaybeUninit<f32>]) }
 }

@@ -7,7 +7,7 @@
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::{cpu_f32, with_f32};
+use super::{cpu_f32, simd, with_f32};
 
 /// Elements per parallel task (large enough to amortise rayon, small enough to split a batch).
 const CHUNK: usize = 1 << 15;
@@ -31,14 +31,13 @@ impl CustomOp2 for AddReluOp {
         }
         let a = cpu_f32(s1, l1)?;
         let b = cpu_f32(s2, l2)?;
-        let mut y = vec![0f32; a.len()];
-        y.par_chunks_mut(CHUNK)
-            .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-            .for_each(|(y, (a, b))| {
-                for ((y, a), b) in y.iter_mut().zip(a).zip(b) {
-                    *y = (a + b).max(0.0);
-                }
-            });
+        let fill = |y: &mut [std::mem::MaybeUninit<f32>]| {
+            y.par_chunks_mut(CHUNK)
+                .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+                .for_each(|(y, (a, b))| simd::add_relu::<false>(a, b, y))
+        };
+        // SAFETY: the chunks of `y` cover it, and `add_relu` writes each whole chunk.
+        let y = unsafe { simd::filled(a.len(), fill) };
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
@@ -51,15 +50,13 @@ impl CustomOp2 for AddReluOp {
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let g = with_f32(res, |ys| {
             with_f32(grad, |gs| {
-                let mut g = vec![0f32; gs.len()];
-                g.par_chunks_mut(CHUNK)
-                    .zip(ys.par_chunks(CHUNK).zip(gs.par_chunks(CHUNK)))
-                    .for_each(|(g, (y, d))| {
-                        for ((g, y), d) in g.iter_mut().zip(y).zip(d) {
-                            *g = if *y > 0.0 { *d } else { 0.0 };
-                        }
-                    });
-                g
+                let fill = |g: &mut [std::mem::MaybeUninit<f32>]| {
+                    g.par_chunks_mut(CHUNK)
+                        .zip(ys.par_chunks(CHUNK).zip(gs.par_chunks(CHUNK)))
+                        .for_each(|(g, (y, d))| simd::scaled_mask::<true>(d, y, 1.0, g))
+                };
+                // SAFETY: the chunks of `g` cover it, and `scaled_mask` writes each whole chunk.
+                unsafe { simd::filled(gs.len(), fill) }
             })
         })??;
         let g = Tensor::from_vec(g, res.shape(), res.device())?;

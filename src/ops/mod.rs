@@ -17,6 +17,7 @@
 mod bn;
 mod conv;
 mod eltwise;
+mod simd;
 
 use std::sync::{Arc, Mutex, Once};
 

@@ -1,0 +1,455 @@
+//! The refinement assistant on synthetic sweeps whose error is made to depend on a known rule:
+//! the rule must come first with "improves", irrelevant rules must be neutral; plus small
+//! sweeps, diverged runs, seeding, user candidates and the tables.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use regnet_lab::refine::{
+    Candidate, Correction, Origin, RangeSelection, RefineError, SuggestOptions, TestedOn, Verdict,
+    adjust_pvalues, catalogue, suggest,
+};
+use regnet_lab::space::{
+    AnyNetXRanges, Constraint, DesignSpace, NetTemplate, Property, RegNetRanges, Regime, Sample,
+};
+use regnet_lab::sweep::{FORMAT_VERSION, SweepManifest, SweepResults};
+use regnet_lab::train::{RunRecord, StopReason, TrainConfig};
+
+fn record(s: &Sample, error: Option<f64>) -> RunRecord {
+    RunRecord {
+        crate_version: "test".into(),
+        sample_index: Some(s.index),
+        spec: s.spec.clone(),
+        regnet: s.regnet.clone(),
+        complexity: s.complexity,
+        resolution: 28,
+        config: TrainConfig::default(),
+        dataset: "synthetic".into(),
+        device: "cpu".into(),
+        epochs: vec![],
+        final_error: error,
+        best_error: error,
+        diverged: error.is_none(),
+        stop: if error.is_some() {
+            StopReason::Completed
+        } else {
+            StopReason::Diverged
+        },
+        images_per_second: 1.0,
+        seconds: 0.0,
+    }
+}
+
+/// Standard normal noise from a seeded generator (Box–Muller).
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(1e-300);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// A sweep of `n` models of `space` (seed 11) with `error(sample) + noise`, and its manifest.
+fn sweep(space: &DesignSpace, n: u64, sigma: f64, error: impl Fn(&Sample) -> f64) -> SweepResults {
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    let records = (0..n)
+        .map(|i| {
+            let s = space.sample(11, i).unwrap();
+            let e = error(&s) + sigma * normal(&mut rng);
+            record(&s, Some(e))
+        })
+        .collect();
+    SweepResults {
+        manifest: Some(SweepManifest {
+            format: FORMAT_VERSION,
+            crate_version: "test".into(),
+            space: space.describe(),
+            seed: 11,
+            n,
+            train: TrainConfig::default(),
+            dataset: "synthetic".into(),
+        }),
+        records,
+        torn_lines: 0,
+    }
+}
+
+fn anynet_a() -> DesignSpace {
+    DesignSpace::anynet_x_a()
+        .with_template(NetTemplate::fashion_mnist())
+        .with_anynet_ranges(AnyNetXRanges::small())
+        .with_regime(Regime {
+            resolution: 28,
+            flops: None,
+            params: None,
+        })
+}
+
+fn regnet_small() -> DesignSpace {
+    DesignSpace::regnet_x()
+        .with_template(NetTemplate::fashion_mnist())
+        .with_regnet_ranges(RegNetRanges::small())
+        .with_regime(Regime {
+            resolution: 28,
+            flops: None,
+            params: None,
+        })
+}
+
+fn non_decreasing_widths(s: &Sample) -> bool {
+    s.spec.stage_widths().windows(2).all(|p| p[0] <= p[1])
+}
+
+/// Error 3 points lower when widths never shrink; nothing else matters.
+fn widths_sweep(n: u64) -> SweepResults {
+    sweep(&anynet_a(), n, 1.5, |s| {
+        if non_decreasing_widths(s) { 20.0 } else { 23.0 }
+    })
+}
+
+fn opts() -> SuggestOptions {
+    SuggestOptions::default()
+        .seed(5)
+        .resamples(1000)
+        .share_samples(1000)
+}
+
+#[test]
+fn anynet_rule_ranks_first_and_irrelevant_rules_are_neutral() {
+    let res = widths_sweep(400);
+    let s = suggest(&res, &opts()).unwrap();
+    println!("{s}");
+    let best = s.best().expect("an improving candidate");
+    assert_eq!(best.candidate.name, "widths non-decreasing");
+    assert_eq!(best.candidate.constraint, Constraint::WidthsNonDecreasing);
+    assert_eq!(best.rank, 1);
+    assert_eq!(best.tested_on, TestedOn::All);
+    assert_eq!(best.n_tested, 400);
+    let md = best.mean_diff.unwrap();
+    assert!(md.high < 0.0 && md.low < md.estimate && md.estimate < md.high);
+    assert!(best.p_adjusted.unwrap() < 1e-6);
+    // Share kept of a 3-stage space with 16 widths: P(w1 ≤ w2 ≤ w3) = C(18,3)/16³ ≈ 0.1995.
+    let share = best.share_of_space.unwrap();
+    assert!((share - 0.1995).abs() < 0.04, "share of space {share}");
+    assert!((best.share_of_sweep - 0.1995).abs() < 0.06);
+    for name in [
+        "shared bottleneck ratio",
+        "shared group width",
+        "depths non-decreasing",
+    ] {
+        let r = s.get(name).unwrap();
+        assert_eq!(r.verdict, Verdict::Neutral, "{name}: {r:?}");
+        assert!(r.p_adjusted.unwrap() > 0.05);
+    }
+    // Nothing that does not involve widths improves; ranges of depths, b and g are neutral
+    // or not testable.
+    for r in &s.results {
+        if let Origin::GoodRange { property, .. } = r.candidate.origin {
+            assert_eq!(r.tested_on, TestedOn::HoldOut);
+            assert_eq!(r.n_tested, s.n_holdout);
+            if !matches!(property, Property::StageWidth(_)) {
+                assert_ne!(r.verdict, Verdict::Improves, "{}", r.candidate.name);
+            }
+        }
+    }
+    assert_eq!(s.n_derive + s.n_holdout, 400);
+    // The refined space keeps the best rule.
+    let refined = s.refined_space().unwrap();
+    assert!(
+        refined
+            .constraints()
+            .contains(&Constraint::WidthsNonDecreasing)
+    );
+    assert!(non_decreasing_widths(&refined.sample(0, 0).unwrap()));
+}
+
+#[test]
+fn regnet_wm_near_2_5_makes_the_wm_range_win() {
+    let res = sweep(&regnet_small(), 400, 0.5, |s| {
+        let wm = s.regnet.as_ref().unwrap().wm();
+        20.0 + 40.0 * (wm / 2.5).ln().powi(2)
+    });
+    let s = suggest(&res, &opts()).unwrap();
+    println!("{s}");
+    let best = s.best().expect("an improving candidate");
+    let Constraint::Range { property, min, max } = best.candidate.constraint else {
+        panic!("best is not a range: {}", best.candidate.name);
+    };
+    assert_eq!(property, Property::Wm);
+    assert!(
+        min <= 2.5 && 2.5 <= max && min > 1.5,
+        "{}",
+        best.candidate.name
+    );
+    assert_eq!(best.verdict, Verdict::Improves);
+    assert_eq!(best.tested_on, TestedOn::HoldOut);
+    // No paper rules for a RegNet sweep; candidates are ranges of d, w0, wa, wm, g, b only.
+    for r in &s.results {
+        assert!(matches!(r.candidate.origin, Origin::GoodRange { .. }));
+    }
+    // Ranges of properties the error ignores do not improve.
+    for r in &s.results {
+        if let Origin::GoodRange { property, .. } = r.candidate.origin {
+            if matches!(property, Property::Depth | Property::GroupWidth) {
+                assert_ne!(r.verdict, Verdict::Improves, "{}", r.candidate.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn too_few_models_says_so() {
+    let res = widths_sweep(15);
+    let s = suggest(&res, &opts()).unwrap();
+    assert!(s.best().is_none());
+    assert_eq!(s.n_tested, 0);
+    for r in &s.results {
+        assert_eq!(r.verdict, Verdict::NotEnoughModels, "{}", r.candidate.name);
+        assert!(r.ks.is_none() && r.p_adjusted.is_none() && r.mean_diff.is_none());
+        assert!(!r.note.is_empty());
+    }
+    assert!(
+        s.notes.iter().any(|n| n.contains("only 15 models")),
+        "{:?}",
+        s.notes
+    );
+    assert!(s.to_text().contains("not enough models"));
+}
+
+#[test]
+fn diverged_and_nan_runs_are_excluded() {
+    let clean = widths_sweep(200);
+    let mut dirty = clean.clone();
+    let space = anynet_a();
+    for i in 500..510 {
+        dirty
+            .records
+            .push(record(&space.sample(11, i).unwrap(), None));
+    }
+    let mut nan = record(&space.sample(11, 600).unwrap(), Some(f64::NAN));
+    nan.diverged = false;
+    dirty.records.push(nan);
+    // A diverged run that still carries an error is excluded too.
+    let mut div = record(&space.sample(11, 601).unwrap(), Some(1.0));
+    div.diverged = true;
+    dirty.records.push(div);
+    let o = opts().share_samples(0);
+    let a = suggest(&clean, &o).unwrap();
+    let b = suggest(&dirty, &o).unwrap();
+    assert_eq!(b.n_excluded, 12);
+    assert_eq!(b.n_models, 200);
+    assert_eq!(a.results, b.results);
+    assert!(b.notes.iter().any(|n| n.contains("12 diverged")));
+    for r in &b.results {
+        assert!(r.all_errors.iter().all(|e| e.is_finite() && *e > 5.0));
+    }
+}
+
+#[test]
+fn no_finite_error_is_an_error() {
+    let space = anynet_a();
+    let res = SweepResults {
+        manifest: None,
+        records: (0..3)
+            .map(|i| record(&space.sample(1, i).unwrap(), None))
+            .collect(),
+        torn_lines: 0,
+    };
+    assert_eq!(
+        suggest(&res, &opts()).unwrap_err(),
+        RefineError::NoModels { excluded: 3 }
+    );
+}
+
+#[test]
+fn seeded_and_deterministic() {
+    let res = widths_sweep(200);
+    let a = suggest(&res, &opts()).unwrap();
+    let b = suggest(&res, &opts()).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.to_text(), b.to_text());
+    let c = suggest(&res, &opts().seed(6)).unwrap();
+    let ci = |s: &regnet_lab::refine::Suggestions| {
+        s.get("widths non-decreasing").unwrap().mean_diff.unwrap()
+    };
+    // Same point estimate (same models), different bootstrap draws.
+    assert_eq!(ci(&a).estimate, ci(&c).estimate);
+    assert_ne!((ci(&a).low, ci(&a).high), (ci(&c).low, ci(&c).high));
+    // The catalogue uses the same split as suggest.
+    let cat = catalogue(&res, &opts()).unwrap();
+    let mut names: Vec<_> = cat.iter().map(|c| c.name.clone()).collect();
+    let mut got: Vec<_> = a.results.iter().map(|r| r.candidate.name.clone()).collect();
+    names.sort();
+    got.sort();
+    assert_eq!(names, got);
+}
+
+#[test]
+fn user_candidates_are_tested_and_checked() {
+    let res = widths_sweep(300);
+    let o = opts()
+        .ranges(RangeSelection::Off)
+        .custom("last stage widest", |s| {
+            let w = s.stage_widths();
+            w.last() == w.iter().max()
+        })
+        .candidate(Candidate::new(
+            "d ≤ 6",
+            Constraint::Range {
+                property: Property::Depth,
+                min: 1.0,
+                max: 6.0,
+            },
+        ));
+    let s = suggest(&res, &o).unwrap();
+    assert_eq!(s.results.len(), 6);
+    let widest = s.get("last stage widest").unwrap();
+    assert_eq!(widest.candidate.origin, Origin::User);
+    assert_eq!(widest.n_tested, 300);
+    assert!(widest.share_of_space.is_some());
+    // It contains every non-decreasing model, so it is better too — but less clearly.
+    assert!(widest.rank > s.get("widths non-decreasing").unwrap().rank);
+
+    let dup = opts().custom("x", |_| true).custom("x", |_| false);
+    assert!(matches!(
+        suggest(&res, &dup),
+        Err(RefineError::DuplicateName { .. })
+    ));
+    let detached = opts().candidate(Candidate::new(
+        "lost",
+        Constraint::Custom {
+            name: "lost".into(),
+            pred: None,
+        },
+    ));
+    assert!(matches!(
+        suggest(&res, &detached),
+        Err(RefineError::DetachedConstraint { .. })
+    ));
+    assert!(matches!(
+        suggest(&res, &opts().alpha(1.5)),
+        Err(RefineError::InvalidOption { .. })
+    ));
+}
+
+#[test]
+fn in_sample_ranges_are_marked_circular() {
+    let res = widths_sweep(300);
+    let s = suggest(&res, &opts().ranges(RangeSelection::InSample)).unwrap();
+    let ranges: Vec<_> = s
+        .results
+        .iter()
+        .filter(|r| matches!(r.candidate.origin, Origin::GoodRange { .. }))
+        .collect();
+    assert!(!ranges.is_empty());
+    for r in ranges {
+        assert!(r.candidate.is_circular());
+        assert_eq!(r.tested_on, TestedOn::All);
+        assert!(r.note.contains("circular"), "{}", r.note);
+    }
+    assert!(s.notes.iter().any(|n| n.contains("in-sample")));
+}
+
+#[test]
+fn applied_rules_are_not_candidates() {
+    // An AnyNetX_C sweep already shares b and g: only the monotone rules remain, and ranges
+    // use the shared b and g.
+    let space = DesignSpace::anynet_x_c()
+        .with_template(NetTemplate::fashion_mnist())
+        .with_anynet_ranges(AnyNetXRanges::small());
+    let res = sweep(&space, 120, 1.0, |_| 20.0);
+    let cat = catalogue(&res, &opts()).unwrap();
+    let names: Vec<_> = cat.iter().map(|c| c.name.as_str()).collect();
+    assert!(!names.contains(&"shared bottleneck ratio"));
+    assert!(!names.contains(&"shared group width"));
+    assert!(names.contains(&"widths non-decreasing"));
+    for c in &cat {
+        if let Origin::GoodRange { property, .. } = c.origin {
+            assert!(!matches!(
+                property,
+                Property::StageBottleneckRatio(_) | Property::StageGroupWidth(_)
+            ));
+        }
+    }
+}
+
+#[test]
+fn tables_show_every_candidate() {
+    let res = widths_sweep(200);
+    let s = suggest(&res, &opts().custom("a <b> & c", |_| true)).unwrap();
+    let text = s.to_text();
+    let html = s.to_html();
+    assert_eq!(format!("{s}"), text);
+    for r in &s.results {
+        assert!(text.contains(&r.candidate.name));
+    }
+    assert!(text.contains("Holm") && text.contains("seed 5"));
+    assert!(html.starts_with("<div") && html.contains("<table>"));
+    assert!(html.contains("a &lt;b&gt; &amp; c") && !html.contains("<b>"));
+    assert_eq!(html.matches("<tr class=").count(), s.results.len());
+}
+
+#[test]
+fn corrections_match_reference_values() {
+    // statsmodels.stats.multitest.multipletests(p, method='holm' / 'fdr_bh')
+    let p = [0.001, 0.2, 0.03, 0.04, f64::NAN];
+    let holm = adjust_pvalues(&p, Correction::Holm);
+    let want = [0.005, 0.4, 0.12, 0.12, 1.0];
+    for (a, b) in holm.iter().zip(want) {
+        assert!((a - b).abs() < 1e-12, "{holm:?}");
+    }
+    let bh = adjust_pvalues(&p, Correction::BenjaminiHochberg);
+    let want = [0.005, 0.25, 0.0666666666666667, 0.0666666666666667, 1.0];
+    for (a, b) in bh.iter().zip(want) {
+        assert!((a - b).abs() < 1e-12, "{bh:?}");
+    }
+    assert_eq!(adjust_pvalues(&[0.5], Correction::None), vec![0.5]);
+    assert!(adjust_pvalues(&[], Correction::Holm).is_empty());
+    assert_eq!(
+        "bh".parse::<Correction>().unwrap(),
+        Correction::BenjaminiHochberg
+    );
+}
+
+#[test]
+fn loads_a_sweep_directory_with_a_flops_regime() {
+    use regnet_lab::sweep::{Shard, Sweep};
+    // As `make demo`: AnyNetX_A, small ranges, Fashion-MNIST template, 1–6 MF at 28².
+    let space = DesignSpace::anynet_x_a()
+        .with_template(NetTemplate::fashion_mnist())
+        .with_anynet_ranges(AnyNetXRanges::small())
+        .with_regime(Regime::flops(1_000_000, 6_000_000, 28));
+    let dir = std::env::temp_dir().join(format!("regnet-refine-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sw = Sweep {
+        space,
+        seed: 3,
+        n: 150,
+        train: TrainConfig::default(),
+        dataset: "synthetic".into(),
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    sw.run_with(
+        &dir,
+        Shard::WHOLE,
+        None,
+        |s, _| {
+            let e = if non_decreasing_widths(s) { 20.0 } else { 23.0 } + normal(&mut rng);
+            Ok(record(s, Some(e)))
+        },
+        |_, _| {},
+    )
+    .unwrap();
+    let res = SweepResults::load(&dir).unwrap();
+    let t = std::time::Instant::now();
+    let s = suggest(&res, &SuggestOptions::default().seed(1)).unwrap();
+    println!("{s}\n(suggest took {:.2?})", t.elapsed());
+    assert_eq!(s.space.as_ref().unwrap().name, "AnyNetX_A");
+    assert_eq!(s.space_samples, 2000);
+    let best = s.best().unwrap();
+    assert_eq!(best.candidate.name, "widths non-decreasing");
+    let share = best.share_of_space.unwrap();
+    assert!(share > 0.05 && share < 0.5, "{share}");
+    let refined = s.refined_space().unwrap();
+    assert_eq!(refined.name(), "AnyNetX_A + widths non-decreasing");
+    let f = refined.sample(0, 1).unwrap().complexity.flops;
+    assert!((1_000_000..=6_000_000).contains(&f));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
