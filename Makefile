@@ -10,10 +10,13 @@ CARGO ?= cargo
 BIN   := target/debug/regnet-lab
 # Python is only a test oracle and benchmark peer here; the product is Rust.
 #   numpy/scipy: the stats oracle; torch/torchvision/safetensors: the torchvision equivalence test.
-PY_TEST_DEPS := numpy scipy torch torchvision safetensors
+PY_TEST_DEPS := numpy scipy torch torchvision safetensors nbclient nbformat jupyter_client
+# Notebooks run headless through the real evcxr kernel, registered inside the venv.
+EVCXR  := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin/evcxr_jupyter
+KERNEL := $(VENV)/share/jupyter/kernels/rust/kernel.json
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: all test demo bench deps python-deps system-deps check fmt oracles clean-venv
+.PHONY: all test rust-test notebooks demo bench deps python-deps system-deps check fmt oracles clean-venv
 
 all: test
 
@@ -33,10 +36,22 @@ system-deps: $(FASHION_MNIST)
 $(FASHION_MNIST):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
 
-## All tests: unit, integration, doc examples; benches and examples must build.
-test: deps
+## All tests: unit, integration, doc examples; benches and examples build; notebooks execute.
+test: rust-test notebooks
+
+rust-test: deps
 	$(CARGO) test --locked
 	$(CARGO) build --locked --benches --examples
+
+$(EVCXR):
+	$(CARGO) install evcxr_jupyter --locked --version 0.22.0
+
+$(KERNEL): $(EVCXR) $(STAMP)/python
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(EVCXR) --install
+
+## Every notebook at `smoke` budget through the evcxr kernel; any cell error or stderr fails.
+notebooks: $(KERNEL)
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter REGNET_LAB_BUDGET=smoke $(PY) scripts/run_notebooks.py
 
 ## The main job on the embedded data: a small AnyNetX_A sweep, trained briefly, into out/.
 demo:

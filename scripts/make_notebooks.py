@@ -55,6 +55,8 @@ zoo). The quantised-linear generator turns these into 4 stages; the complexity i
 let spec = zoo_model.spec();
 let summary = ModelSummary::new(&spec, Some(&zoo_model.params), 224)?;
 println!("{}", summary.to_text());"""),
+    md("The spec itself renders as a table (the last expression of a cell is shown inline)."),
+    code("spec.clone()"),
     md("""
 The candle network built from the spec has exactly the parameter count the complexity counter
 predicts (BN running statistics are buffers, not parameters, as in the reference).
@@ -77,6 +79,8 @@ let config = TrainConfig { log_every: 20, ..budget.train_config() };
 let record = train(&small, &data, &config)?;
 println!("best test error {:.2}% after {} epoch(s), {:.0} img/s",
          record.best_error.unwrap_or(f64::NAN), record.epochs.len(), record.images_per_second);"""),
+    md("Its training curve (loss and error per epoch):"),
+    code("training_curves(&[&record])", "figure"),
 ]
 
 NOTEBOOKS["01_anynetx_design_spaces.ipynb"] = [
@@ -133,17 +137,26 @@ for pair in results.windows(2) {
     let ks = ks_2samp(&pair[0].1.errors(), &pair[1].1.errors())?;
     println!("{} vs {}: D = {:.3}, p = {:.3}", pair[0].0, pair[1].0, ks.statistic, ks.pvalue);
 }"""),
+    md("The EDFs on shared axes (paper Figures 5 and 6); further right is worse."),
+    code("""let mut fig = EdfPlot::new();
+for (name, r) in &results {
+    fig = fig.sweep(name, r);
+}
+fig""", "figure"),
     md("""
 ## Where are the good models of AnyNetX_A? (Figure 2, middle and right)
 
 For a property such as the total depth, repeatedly resample 25 % of the models, take the best
 model's value, and report the 95 % range: the paper's blue band and dashed line.
 """),
-    code("""let a = &results[0].1;
-for p in [Property::Depth, Property::StageWidth(3)] {
+    code("""for p in [Property::Depth, Property::StageWidth(3)] {
+    let a = &results[0].1;
     let g = good_range(&a.errors(), &a.column(p), &GoodRangeOptions::default())?;
     println!("{:24} good range [{:.0}, {:.0}], most likely {:.0}", p.label(), g.low, g.high, g.median);
 }"""),
+    code("""Row::new()
+    .with(error_vs(&results[0].1, Property::Depth))
+    .with(error_vs(&results[0].1, Property::StageWidth(3)))""", "figure"),
 ]
 
 NOTEBOOKS["02_regnet.ipynb"] = [
@@ -165,6 +178,7 @@ for j in 0..w.continuous.len() {
     println!("block {j:2}: u_j = {:7.2}  s_j = {}  w_j = {}", w.continuous[j], w.exponents[j], w.quantized[j]);
 }
 println!("stages realised {} of {} possible", w.num_stages, w.possible_stages);"""),
+    code("""WidthsPlot::new().regnet("RegNetX-200MF", &p).regnet("RegNetX-1.6GF", &zoo::get("RegNetX-1.6GF")?.params)""", "figure"),
     md("""
 ## How well do AnyNetX_E models fit? (Figure 7, e_fit)
 
@@ -179,6 +193,11 @@ for sample in e.samples(0, 5)? {
 }
 let zoo_fit = fit_quantized_linear(&zoo::get("RegNetX-200MF")?.spec().block_widths())?;
 println!("RegNetX-200MF: e_fit {:.4}", zoo_fit.e_fit);"""),
+    code("""let mut fig = WidthsPlot::new();
+for sample in e.samples(0, 3)? {
+    fig = fig.model(&format!("AnyNetX_E #{}", sample.index), &sample.spec);
+}
+fig""", "figure"),
     md("""
 ## The size of each design space
 
@@ -204,13 +223,52 @@ let variants = vec![
     base.clone().refine(Constraint::FixedWm(2.0)).renamed("RegNetX wm=2"),
     base.clone().refine(Constraint::W0EqualsWa).renamed("RegNetX w0=wa"),
 ];
+let mut fig = EdfPlot::new();
 for space in &variants {
     let sweep = Sweep { space: space.clone(), seed: 0, n: budget.sweep_size(), train: budget.train_config(), dataset: data.describe() };
     let dir = format!("out/notebook-02-{:?}/{}", budget, space.name().replace(' ', "_").replace('=', "")).to_lowercase();
     let r = sweep.run(&dir, &data)?;
-    let s = Edf::new(&r.errors())?.summary();
-    println!("{:16} [{:.2} | {:.2}]", space.name(), s.min, s.mean);
+    fig = fig.sweep(space.name(), &r);
+}
+fig""", "figure"),
+]
+
+NOTEBOOKS["03_regnet_trends.ipynb"] = [
+    md("""
+# RegNet trends across complexity regimes (paper §4, Figures 11 and 12)
+
+The paper sweeps RegNetX in several flop regimes and plots, for the best models of each regime,
+their depth, width multiplier wm, group width and bottleneck ratio against flops. It finds depth
+≈ 20 blocks across regimes, wm ≈ 2.5, b = 1 and growing group width. Here: three small regimes
+at 28×28, RegNetX and RegNetY (X + squeeze-excitation).
+"""),
+    code(DEP),
+    code(SETUP),
+    code("""let data = budget.data()?;
+let regimes = [(500_000u64, 1_500_000u64), (1_500_000, 4_000_000), (4_000_000, 10_000_000)];
+let mut by_family: Vec<(String, Vec<SweepResults>)> = Vec::new();
+for family in ["RegNetX", "RegNetY"] {
+    let mut sweeps = Vec::new();
+    for (lo, hi) in regimes {
+        let ranges = RegNetRanges { se_ratio: (family == "RegNetY").then_some(0.25), ..RegNetRanges::small() };
+        let space = DesignSpace::named(family)?.with_regnet_ranges(ranges)
+            .with_template(NetTemplate::fashion_mnist()).with_regime(Regime::flops(lo, hi, 28));
+        let sweep = Sweep { space, seed: 0, n: budget.sweep_size(), train: budget.train_config(), dataset: data.describe() };
+        let dir = format!("out/notebook-03-{:?}/{family}-{}-{}", budget, lo, hi).to_lowercase();
+        sweeps.push(sweep.run(&dir, &data)?);
+    }
+    by_family.push((family.to_string(), sweeps));
 }"""),
+    md("Best model per regime: depth and wm against flops, with least-squares trends (Figure 11 style)."),
+    code("""let (name, sweeps) = &by_family[0];
+let refs: Vec<&SweepResults> = sweeps.iter().collect();
+Row::new()
+    .with(TrendPlot::best(Property::Depth, name, &refs))
+    .with(TrendPlot::best(Property::Wm, name, &refs))""", "figure"),
+    md("RegNetX vs RegNetY in the largest regime (paper Figure 14: SE helps)."),
+    code("""EdfPlot::new()
+    .sweep("RegNetX", &by_family[0].1[2])
+    .sweep("RegNetY", &by_family[1].1[2])""", "figure"),
 ]
 
 NOTEBOOKS["04_zoo_and_weights.ipynb"] = [

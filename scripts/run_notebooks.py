@@ -9,6 +9,7 @@ target/notebooks/ for inspection.
 Usage: run_notebooks.py [NOTEBOOK ...]   (default: notebooks/*.ipynb)
 """
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -55,6 +56,11 @@ def main():
     os.environ.setdefault("EVCXR_TMPDIR", str(ROOT / "target" / "evcxr-build"))
     Path(os.environ["EVCXR_TMPDIR"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("REGNET_LAB_BUDGET", "smoke")
+    if os.environ["REGNET_LAB_BUDGET"] == "smoke":
+        # Smoke sweeps are throwaway checks: start them afresh so a changed recipe is not
+        # refused as "another sweep" by the directory a previous run left.
+        for d in (ROOT / "notebooks" / "out").glob("notebook-*-smoke"):
+            shutil.rmtree(d)
     failed = 0
     for path in paths:
         nb = nbformat.read(path, as_version=4)

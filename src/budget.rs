@@ -31,7 +31,7 @@ impl Budget {
     /// Models per sweep.
     pub fn sweep_size(self) -> u64 {
         match self {
-            Budget::Smoke => 4,
+            Budget::Smoke => 3,
             Budget::Cpu => 32,
             Budget::Gpu => 500,
         }
@@ -47,7 +47,7 @@ impl Budget {
             Budget::Smoke => TrainConfig {
                 epochs: 1,
                 batch_size: 32,
-                max_steps_per_epoch: Some(8),
+                max_steps_per_epoch: Some(4),
                 schedule: LrSchedule::cosine(0.1),
                 ..base
             },
@@ -69,8 +69,8 @@ impl Budget {
     pub fn data(self) -> Result<ImageData, TrainError> {
         match self {
             Budget::Smoke => Ok(ImageData::load(&DataSource::Embedded)?
-                .with_train_limit(256)
-                .with_eval_limit(200)),
+                .with_train_limit(128)
+                .with_eval_limit(100)),
             Budget::Cpu => Ok(ImageData::load(&DataSource::Embedded)?.with_train_limit(3000)),
             Budget::Gpu => ImageData::load(&DataSource::FashionMnist(None)),
         }

@@ -118,6 +118,41 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Propose the next refinement of a finished sweep's design space: rank candidate
+    /// constraints (shared b / g, monotone widths / depths, good ranges, …) by the evidence
+    /// in the sweep, with no new training (paper §2.1 step 4).
+    Suggest {
+        /// Sweep directory (manifest.json + results*.jsonl) or one results JSONL file.
+        results: PathBuf,
+        /// Seed of the hold-out split, the bootstraps and the samples of the space.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Bootstrap resamples for the effect intervals.
+        #[arg(long, default_value_t = 2000)]
+        resamples: usize,
+        /// Level α of the tests (intervals are 1 − α).
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Fewest kept and fewest rejected models for a candidate to be tested.
+        #[arg(long, default_value_t = 10)]
+        min_models: usize,
+        /// Multiple-testing correction: holm, bh or none.
+        #[arg(long, default_value = "holm")]
+        correction: String,
+        /// Good-range candidates: holdout (derive on half, test on the rest), holdout:F,
+        /// in-sample (circular, marked) or off.
+        #[arg(long, default_value = "holdout")]
+        ranges: String,
+        /// Fresh samples of the space to estimate the share each candidate keeps (0: skip).
+        #[arg(long, default_value_t = 2000)]
+        share_samples: usize,
+        /// Also write the ranked table as HTML to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the zoo models and design spaces.
     List,
 }
@@ -521,6 +556,39 @@ fn run(cli: Cli) -> Result<()> {
                 merged.records.len(),
                 dirs.len()
             );
+        }
+        Command::Suggest {
+            results,
+            seed,
+            resamples,
+            alpha,
+            min_models,
+            correction,
+            ranges,
+            share_samples,
+            html,
+            json,
+        } => {
+            use regnet_lab::refine::{SuggestOptions, suggest};
+            let sweep = regnet_lab::sweep::SweepResults::load(&results)
+                .with_context(|| format!("reading the sweep {}", results.display()))?;
+            let opts = SuggestOptions::default()
+                .seed(seed)
+                .resamples(resamples)
+                .alpha(alpha)
+                .min_models(min_models)
+                .correction(correction.parse()?)
+                .ranges(ranges.parse()?)
+                .share_samples(share_samples);
+            let s = suggest(&sweep, &opts)?;
+            if let Some(path) = html {
+                std::fs::write(&path, s.to_html()).with_context(|| format!("writing {}", path.display()))?;
+            }
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&s)?)?;
+            } else {
+                write!(out, "{s}")?;
+            }
         }
         Command::List => {
             writeln!(out, "zoo models: {}", zoo::names().join(", "))?;
