@@ -152,6 +152,48 @@ impl Default for RangeSelection {
     }
 }
 
+/// Parses `holdout` (half derives), `holdout:F` (a fraction F derives), `in-sample`, `off`,
+/// for command lines.
+///
+/// ```
+/// use regnet_lab::refine::RangeSelection;
+/// assert_eq!("holdout".parse::<RangeSelection>()?, RangeSelection::default());
+/// assert_eq!("holdout:0.3".parse::<RangeSelection>()?, RangeSelection::HoldOut { derive_fraction: 0.3 });
+/// assert_eq!("in-sample".parse::<RangeSelection>()?, RangeSelection::InSample);
+/// assert!("holdout:1.5".parse::<RangeSelection>().is_err());
+/// # Ok::<(), regnet_lab::refine::RefineError>(())
+/// ```
+impl std::str::FromStr for RangeSelection {
+    type Err = RefineError;
+    fn from_str(s: &str) -> Result<Self, RefineError> {
+        let t = s.trim().to_ascii_lowercase().replace('_', "-");
+        let bad = || {
+            invalid(
+                "ranges",
+                s,
+                "expected holdout, holdout:F with 0 < F < 1, in-sample or off",
+            )
+        };
+        match t.as_str() {
+            "holdout" | "hold-out" => Ok(RangeSelection::default()),
+            "in-sample" | "insample" => Ok(RangeSelection::InSample),
+            "off" | "none" => Ok(RangeSelection::Off),
+            _ => {
+                let f: f64 = t
+                    .strip_prefix("holdout:")
+                    .or_else(|| t.strip_prefix("hold-out:"))
+                    .and_then(|f| f.parse().ok())
+                    .ok_or_else(bad)?;
+                if f > 0.0 && f < 1.0 {
+                    Ok(RangeSelection::HoldOut { derive_fraction: f })
+                } else {
+                    Err(bad())
+                }
+            }
+        }
+    }
+}
+
 /// Options of [`suggest`]; `Default` is the documented choice for each, seed 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuggestOptions {
