@@ -84,7 +84,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use catalogue::{Candidate, Origin, catalogue, paper_candidates, range_properties};
+pub use catalogue::{
+    Candidate, Origin, PaperFinding, catalogue, paper_candidates, paper_finding, range_properties,
+};
 pub use correct::{Correction, adjust_pvalues};
 
 use crate::space::{Constraint, DesignSpace, Sample, SpaceDescription};
@@ -426,6 +428,9 @@ pub struct CandidateResult {
     /// KS p-value adjusted for the number of candidates tested.
     pub p_adjusted: Option<f64>,
     pub verdict: Verdict,
+    /// What the paper found about this kind of rule ([`paper_finding`]), to read next to the
+    /// verdict.
+    pub paper: Option<PaperFinding>,
     /// Why the verdict, and caveats (circular range, direction unclear, …).
     pub note: String,
     /// Errors of the kept models, ascending (for the EDF figure).
@@ -611,6 +616,7 @@ pub fn suggest(results: &SweepResults, opts: &SuggestOptions) -> Result<Suggesti
     }
 
     let samples = space_samples(results, opts, &mut notes);
+    let regnet = catalogue::is_regnet(results);
 
     let mut rows: Vec<CandidateResult> = candidates
         .into_par_iter()
@@ -630,7 +636,10 @@ pub fn suggest(results: &SweepResults, opts: &SuggestOptions) -> Result<Suggesti
                     .count() as f64
                     / s.len() as f64
             });
-            evaluate(c, tested_on, pop, &valid, &errors, share, opts)
+            evaluate(c, tested_on, pop, &valid, &errors, share, opts).map(|mut r| {
+                r.paper = paper_finding(&r.candidate.constraint, regnet);
+                r
+            })
         })
         .collect::<Result<_, RefineError>>()?;
 
@@ -859,6 +868,7 @@ fn evaluate(
         q25_diff,
         p_adjusted: None,
         verdict: Verdict::NotEnoughModels,
+        paper: None,
         note,
         kept_errors: sorted(kept),
         all_errors,
