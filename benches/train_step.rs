@@ -129,6 +129,20 @@ fn proc_status(key: &str) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// CPU seconds (user + system) this process has used: on a shared machine, less noisy than
+/// wall time for comparing two versions of the same code.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let t = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(t / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
@@ -192,15 +206,18 @@ fn child(case: &Case, iters: usize) -> Result<()> {
         step()?;
     }
     let mut times = Vec::with_capacity(iters);
+    let cpu0 = cpu_seconds();
     for _ in 0..iters {
         let t = Instant::now();
         step()?;
         times.push(t.elapsed().as_secs_f64());
     }
+    let cpu = (cpu_seconds() - cpu0) / iters as f64;
     let t = median(times);
     println!(
         "{}",
         json!({"case": case.name, "img_s": BATCH as f64 / t, "sec": t, "iters": iters,
+               "cpu_s_per_iter": cpu,
                "rss_before_mb": rss_before, "peak_mb": proc_status("VmHWM:"),
                "threads": rayon::current_num_threads()})
     );

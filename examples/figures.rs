@@ -50,7 +50,7 @@ fn synthetic(space: &str, n: u64, flops: (u64, u64), quality: f64) -> Result<Swe
             + 10.0 * noise(i);
         let epochs = (1..=3)
             .map(|k| EpochRecord {
-                epoch: k,
+                epoch: k - 1,
                 lr: 0.05,
                 steps: 16,
                 train_loss: 2.3 - 0.4 * k as f64 * (1.0 - e / 100.0),
@@ -234,7 +234,8 @@ fn main() -> Result<()> {
         .sweep("AnyNetX_A", &a)
         .sweep("AnyNetX_E", &e)
         .sweep("RegNetX", &x)
-        .title(caption("Random-search efficiency", &a, all_real));
+        .title(caption("Random-search efficiency", &a, all_real))
+        .with_size(900, 440);
     save("search_efficiency", &|p| search.save(p))?;
     Ok(())
 }

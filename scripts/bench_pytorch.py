@@ -133,6 +133,7 @@ def main():
     for _ in range(a.warmup):
         step()
     times = []
+    cpu0 = time.process_time()
     for _ in range(a.iters):
         t = time.perf_counter()
         step()
@@ -145,6 +146,7 @@ def main():
                 "img_s": n / t,
                 "sec": t,
                 "iters": a.iters,
+                "cpu_s_per_iter": (time.process_time() - cpu0) / a.iters,
                 "rss_before_mb": rss_before,
                 "peak_mb": proc_status("VmHWM:"),
                 "threads": torch.get_num_threads(),

@@ -122,6 +122,11 @@ fn anynet_rule_ranks_first_and_irrelevant_rules_are_neutral() {
     assert_eq!(best.rank, 1);
     assert_eq!(best.tested_on, TestedOn::All);
     assert_eq!(best.n_tested, 400);
+    // Shown next to the paper's choice (AnyNetX_D: improves).
+    assert_eq!(
+        best.paper.as_ref().unwrap().verdict,
+        Some(Verdict::Improves)
+    );
     let md = best.mean_diff.unwrap();
     assert!(md.high < 0.0 && md.low < md.estimate && md.estimate < md.high);
     assert!(best.p_adjusted.unwrap() < 1e-6);
@@ -144,6 +149,8 @@ fn anynet_rule_ranks_first_and_irrelevant_rules_are_neutral() {
         if let Origin::GoodRange { property, .. } = r.candidate.origin {
             assert_eq!(r.tested_on, TestedOn::HoldOut);
             assert_eq!(r.n_tested, s.n_holdout);
+            // The paper's RegNet findings (d ≈ 20, b = 1) are not attached to AnyNet ranges.
+            assert!(r.paper.is_none(), "{}", r.candidate.name);
             if !matches!(property, Property::StageWidth(_)) {
                 assert_ne!(r.verdict, Verdict::Improves, "{}", r.candidate.name);
             }
@@ -180,6 +187,7 @@ fn regnet_wm_near_2_5_makes_the_wm_range_win() {
     );
     assert_eq!(best.verdict, Verdict::Improves);
     assert_eq!(best.tested_on, TestedOn::HoldOut);
+    assert!(best.paper.as_ref().unwrap().short.contains("wm ≈ 2.5"));
     // No paper rules for a RegNet sweep; candidates are ranges of d, w0, wa, wm, g, b only.
     for r in &s.results {
         assert!(matches!(r.candidate.origin, Origin::GoodRange { .. }));

@@ -244,7 +244,7 @@ impl Tabular for RunRecord {
         ]);
         for e in &self.epochs {
             ep = ep.row([
-                e.epoch.to_string(),
+                (e.epoch + 1).to_string(),
                 format!("{:.4}", e.lr),
                 e.steps.to_string(),
                 num(e.train_loss, 4),

@@ -30,26 +30,25 @@ pub struct BnBatchStats {
     invstd: Vec<f32>,
 }
 
-/// Per-channel sums over the batch of `f(offset of row (image, channel))`, reading images in
-/// memory order; parallel over blocks of images.
+/// Per-channel sums over the batch of `f(offset of row (image, channel), lanes)`, reading
+/// images in memory order; parallel over blocks of images, each keeping f32 lanes per channel
+/// (at most a few thousand values per lane) that are reduced in f64.
 fn channel_sums<F>(n: usize, c: usize, hw: usize, f: F) -> Vec<(f64, f64)>
 where
-    F: Fn(usize) -> (f64, f64) + Sync,
+    F: Fn(usize, &mut simd::Lanes) + Sync,
 {
     let workers = n.clamp(1, 2 * rayon::current_num_threads());
     let per = n.div_ceil(workers);
     (0..workers)
         .into_par_iter()
         .map(|wi| {
-            let mut acc = vec![(0f64, 0f64); c];
+            let mut acc = vec![simd::Lanes::default(); c];
             for ni in (wi * per)..((wi + 1) * per).min(n) {
                 for (ci, a) in acc.iter_mut().enumerate() {
-                    let (x, y) = f((ni * c + ci) * hw);
-                    a.0 += x;
-                    a.1 += y;
+                    f((ni * c + ci) * hw, a);
                 }
             }
-            acc
+            acc.iter().map(simd::Lanes::total).collect::<Vec<_>>()
         })
         .reduce(
             || vec![(0f64, 0f64); c],
@@ -97,11 +96,11 @@ fn affine(x: &[f32], a: &[f32], b: &[f32], hw: usize, relu: bool) -> Vec<f32> {
     })
 }
 
-fn grad_sums(relu: bool, dy: &[f32], x: &[f32], y: &[f32]) -> (f64, f64) {
+fn grad_sums(relu: bool, dy: &[f32], x: &[f32], y: &[f32], acc: &mut simd::Lanes) {
     if relu {
-        simd::grad_sums::<true>(dy, x, y)
+        simd::grad_sums::<true>(dy, x, y, acc)
     } else {
-        simd::grad_sums::<false>(dy, x, y)
+        simd::grad_sums::<false>(dy, x, y, acc)
     }
 }
 
@@ -139,7 +138,9 @@ impl CustomOp3 for BnTrainOp {
             )
         }
         let m = (n * hw) as f64;
-        let sums = channel_sums(n, c, hw, |o| simd::sum_sumsq::<false>(&x[o..o + hw]));
+        let sums = channel_sums(n, c, hw, |o, acc| {
+            simd::sum_sumsq::<false>(&x[o..o + hw], acc)
+        });
         let mut st = BnBatchStats::default();
         for (s, q) in sums {
             let mean = s / m;
@@ -180,8 +181,8 @@ impl CustomOp3 for BnTrainOp {
             with_f32(res, |ys| {
                 with_f32(grad, |gs| {
                     with_f32(gamma, |gm| {
-                        let sums = channel_sums(n, c, hw, |o| {
-                            grad_sums(relu, &gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw])
+                        let sums = channel_sums(n, c, hw, |o, acc| {
+                            grad_sums(relu, &gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw], acc)
                         });
                         let mut dgamma = Vec::with_capacity(c);
                         let mut dbeta = Vec::with_capacity(c);
@@ -272,8 +273,8 @@ impl CustomOp3 for ChannelAffineOp {
                 with_f32(grad, |gs| {
                     with_f32(scale, |a| {
                         let sums = want_ab.then(|| {
-                            channel_sums(n, c, hw, |o| {
-                                grad_sums(relu, &gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw])
+                            channel_sums(n, c, hw, |o, acc| {
+                                grad_sums(relu, &gs[o..o + hw], &xs[o..o + hw], &ys[o..o + hw], acc)
                             })
                         });
                         let dx = want_dx.then(|| {

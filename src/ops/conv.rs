@@ -96,6 +96,10 @@ impl Geom {
     fn pointwise(&self) -> bool {
         self.k == 1 && self.stride == 1 && self.padding == 0
     }
+    /// The zero-padded copy of one channel.
+    fn pad_len(&self) -> usize {
+        (self.h + 2 * self.padding) * (self.w + 2 * self.padding)
+    }
     fn col_len(&self) -> usize {
         if self.pointwise() {
             0
@@ -120,42 +124,49 @@ fn chunking(n: usize) -> (usize, Parallelism) {
     (per, par)
 }
 
+/// `dst = src` for the short rows of small feature maps: constant-length copies for the
+/// common widths compile to a few vector moves instead of a `memcpy` call.
+#[inline(always)]
+fn copy_row(dst: &mut [f32], src: &[f32]) {
+    match dst.len() {
+        4 => dst.copy_from_slice(&src[..4]),
+        7 => dst.copy_from_slice(&src[..7]),
+        8 => dst.copy_from_slice(&src[..8]),
+        14 => dst.copy_from_slice(&src[..14]),
+        16 => dst.copy_from_slice(&src[..16]),
+        28 => dst.copy_from_slice(&src[..28]),
+        32 => dst.copy_from_slice(&src[..32]),
+        n => dst.copy_from_slice(&src[..n]),
+    }
+}
+
 /// Column matrix `[C·K·K, Ho·Wo]` of one image `[C, H, W]`; row `(c·K + ky)·K + kx`, as the
 /// kernel `[O, C/g, K, K]` is laid out, so group `g` owns a contiguous block of rows.
-fn im2col(g: &Geom, x: &[f32], col: &mut [f32]) {
+/// `pad` is scratch of `(H + 2p)·(W + 2p)` zeros: each channel is copied into its interior
+/// once, so that every column row is a plain copy of `Wo` values per output row.
+fn im2col(g: &Geom, x: &[f32], col: &mut [f32], pad: &mut [f32]) {
     let (k, s, p, hwo) = (g.k, g.stride, g.padding, g.hw_out());
+    let wp = g.w + 2 * p;
     for c in 0..g.c {
         let xc = &x[c * g.hw_in()..][..g.hw_in()];
+        let src: &[f32] = if p > 0 {
+            for iy in 0..g.h {
+                copy_row(&mut pad[(iy + p) * wp + p..][..g.w], &xc[iy * g.w..][..g.w]);
+            }
+            pad
+        } else {
+            xc
+        };
         for ky in 0..k {
             for kx in 0..k {
                 let row = &mut col[((c * k + ky) * k + kx) * hwo..][..hwo];
-                // Output columns whose input column is inside the image.
-                let ox_lo = p.saturating_sub(kx).div_ceil(s).min(g.wo);
-                let ox_hi = if g.w + p > kx {
-                    ((g.w + p - kx - 1) / s + 1).min(g.wo)
-                } else {
-                    0
-                }
-                .max(ox_lo);
-                for oy in 0..g.ho {
-                    let out = &mut row[oy * g.wo..][..g.wo];
-                    let iy = (oy * s + ky) as isize - p as isize;
-                    if iy < 0 || iy >= g.h as isize {
-                        out.fill(0.0);
-                        continue;
-                    }
-                    let xr = &xc[iy as usize * g.w..][..g.w];
-                    out[..ox_lo].fill(0.0);
-                    out[ox_hi..].fill(0.0);
-                    if ox_hi == ox_lo {
-                        continue;
-                    }
-                    let ix0 = ox_lo * s + kx - p;
+                for (oy, out) in row.chunks_exact_mut(g.wo).enumerate() {
+                    let sr = &src[(oy * s + ky) * wp + kx..];
                     if s == 1 {
-                        out[ox_lo..ox_hi].copy_from_slice(&xr[ix0..ix0 + (ox_hi - ox_lo)]);
+                        copy_row(out, sr);
                     } else {
-                        for (j, o) in out[ox_lo..ox_hi].iter_mut().enumerate() {
-                            *o = xr[ix0 + j * s];
+                        for (ox, o) in out.iter_mut().enumerate() {
+                            *o = sr[ox * s];
                         }
                     }
                 }
@@ -164,45 +175,34 @@ fn im2col(g: &Geom, x: &[f32], col: &mut [f32]) {
     }
 }
 
-/// The adjoint of [`im2col`]: add every column entry back to the pixel it was read from.
-/// `dx` must be zeroed by the caller.
-fn col2im(g: &Geom, col: &[f32], dx: &mut [f32]) {
+/// The adjoint of [`im2col`]: add every column entry back to the pixel it was read from,
+/// through the padded scratch `pad`; writes (does not accumulate into) `dx`.
+fn col2im(g: &Geom, col: &[f32], dx: &mut [f32], pad: &mut [f32]) {
     let (k, s, p, hwo) = (g.k, g.stride, g.padding, g.hw_out());
+    let wp = g.w + 2 * p;
     for c in 0..g.c {
-        let dxc = &mut dx[c * g.hw_in()..][..g.hw_in()];
+        pad.fill(0.0);
         for ky in 0..k {
             for kx in 0..k {
                 let row = &col[((c * k + ky) * k + kx) * hwo..][..hwo];
-                let ox_lo = p.saturating_sub(kx).div_ceil(s).min(g.wo);
-                let ox_hi = if g.w + p > kx {
-                    ((g.w + p - kx - 1) / s + 1).min(g.wo)
-                } else {
-                    0
-                }
-                .max(ox_lo);
-                for oy in 0..g.ho {
-                    let iy = (oy * s + ky) as isize - p as isize;
-                    if iy < 0 || iy >= g.h as isize {
-                        continue;
-                    }
-                    if ox_hi == ox_lo {
-                        continue;
-                    }
-                    let src = &row[oy * g.wo..][..g.wo];
-                    let dr = &mut dxc[iy as usize * g.w..][..g.w];
-                    let ix0 = ox_lo * s + kx - p;
+                for (oy, src) in row.chunks_exact(g.wo).enumerate() {
+                    let dr = &mut pad[(oy * s + ky) * wp + kx..];
                     if s == 1 {
-                        simd::add_into::<false>(
-                            &mut dr[ix0..ix0 + (ox_hi - ox_lo)],
-                            &src[ox_lo..ox_hi],
-                        );
+                        simd::add_into::<false>(&mut dr[..g.wo], src);
                     } else {
-                        for (j, v) in src[ox_lo..ox_hi].iter().enumerate() {
-                            dr[ix0 + j * s] += v;
+                        for (ox, v) in src.iter().enumerate() {
+                            dr[ox * s] += v;
                         }
                     }
                 }
             }
+        }
+        let dxc = &mut dx[c * g.hw_in()..][..g.hw_in()];
+        for iy in 0..g.h {
+            copy_row(
+                &mut dxc[iy * g.w..][..g.w],
+                &pad[(iy + p) * wp + p..][..g.w],
+            );
         }
     }
 }
@@ -269,11 +269,12 @@ pub(crate) fn forward(g: &Geom, x: &[f32], wt: &[f32], y: &mut [MaybeUninit<f32>
         .zip(x.par_chunks(per * chw))
         .for_each(|(yc, xc)| {
             let mut col = vec![0f32; g.col_len()];
+            let mut pad = vec![0f32; g.pad_len()];
             for (yi, xi) in yc.chunks_mut(ohw).zip(xc.chunks(chw)) {
                 let cols: &[f32] = if g.pointwise() {
                     xi
                 } else {
-                    im2col(g, xi, &mut col);
+                    im2col(g, xi, &mut col, &mut pad);
                     &col
                 };
                 for gi in 0..g.groups {
@@ -312,6 +313,7 @@ pub(crate) fn backward(
     let work = |xc: &[f32], dyc: &[f32], mut dxc: Option<&mut [f32]>| -> Vec<f32> {
         let mut dw = vec![0f32; wlen];
         let mut col = vec![0f32; g.col_len()];
+        let mut pad = vec![0f32; g.pad_len()];
         let mut dcol = if want_dx && !g.pointwise() {
             vec![0f32; g.col_len()]
         } else {
@@ -321,7 +323,7 @@ pub(crate) fn backward(
             let cols: &[f32] = if g.pointwise() {
                 xi
             } else {
-                im2col(g, xi, &mut col);
+                im2col(g, xi, &mut col, &mut pad);
                 &col
             };
             for gi in 0..g.groups {
@@ -364,9 +366,7 @@ pub(crate) fn backward(
                     );
                 }
                 if !g.pointwise() {
-                    let dxi = &mut dxc[i * chw..][..chw];
-                    dxi.fill(0.0);
-                    col2im(g, &dcol, dxi);
+                    col2im(g, &dcol, &mut dxc[i * chw..][..chw], &mut pad);
                 }
             }
         }

@@ -7,6 +7,9 @@
 //! the AVX2 copy doubles the vector width. Results do not depend on the copy taken (no FMA
 //! contraction without fast-math).
 
+// Lane loops index several fixed-size arrays in step; that is what the vectoriser wants.
+#![allow(clippy::needless_range_loop)]
+
 use std::mem::MaybeUninit;
 
 /// Lanes of the reduction accumulators (two AVX registers).
@@ -37,33 +40,48 @@ fn avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
-#[inline(always)]
-fn reduce(s: [f32; L]) -> f64 {
-    s.iter().map(|v| *v as f64).sum()
+/// Per-lane partial sums, carried across the rows of one channel and reduced once (in f64)
+/// by [`Lanes::total`]: short rows (4×4 maps) then cost no per-row reduction.
+#[derive(Clone, Copy)]
+pub struct Lanes {
+    s: [f32; L],
+    q: [f32; L],
+}
+
+impl Default for Lanes {
+    fn default() -> Self {
+        Lanes {
+            s: [0.0; L],
+            q: [0.0; L],
+        }
+    }
+}
+
+impl Lanes {
+    pub fn total(&self) -> (f64, f64) {
+        let sum = |a: &[f32; L]| a.iter().map(|v| *v as f64).sum::<f64>();
+        (sum(&self.s), sum(&self.q))
+    }
 }
 
 #[inline(always)]
-fn sum_sumsq_imp<const UNUSED: bool>(row: &[f32]) -> (f64, f64) {
-    let mut s = [0f32; L];
-    let mut q = [0f32; L];
+fn sum_sumsq_imp<const UNUSED: bool>(row: &[f32], acc: &mut Lanes) {
     let mut it = row.chunks_exact(L);
     for ch in &mut it {
         for l in 0..L {
-            s[l] += ch[l];
-            q[l] += ch[l] * ch[l];
+            acc.s[l] += ch[l];
+            acc.q[l] += ch[l] * ch[l];
         }
     }
-    let (mut s1, mut q1) = (reduce(s), reduce(q));
-    for v in it.remainder() {
-        s1 += *v as f64;
-        q1 += (*v * *v) as f64;
+    for (l, v) in it.remainder().iter().enumerate() {
+        acc.s[l] += *v;
+        acc.q[l] += *v * *v;
     }
-    (s1, q1)
 }
 
 multiversion!(
-    /// `(Σ x, Σ x²)` of a row.
-    pub fn sum_sumsq<const UNUSED: bool>(row: &[f32]) -> (f64, f64), sum_sumsq_imp, sum_sumsq_avx2
+    /// Adds `(Σ x, Σ x²)` of a row to `acc`.
+    pub fn sum_sumsq<const UNUSED: bool>(row: &[f32], acc: &mut Lanes), sum_sumsq_imp, sum_sumsq_avx2
 );
 
 #[inline(always)]
@@ -72,30 +90,26 @@ fn mask<const RELU: bool>(g: f32, y: f32) -> f32 {
 }
 
 #[inline(always)]
-fn grad_sums_imp<const RELU: bool>(dy: &[f32], x: &[f32], y: &[f32]) -> (f64, f64) {
-    let mut s = [0f32; L];
-    let mut q = [0f32; L];
+fn grad_sums_imp<const RELU: bool>(dy: &[f32], x: &[f32], y: &[f32], acc: &mut Lanes) {
     let (dc, xc, yc) = (dy.chunks_exact(L), x.chunks_exact(L), y.chunks_exact(L));
     let (dr, xr, yr) = (dc.remainder(), xc.remainder(), yc.remainder());
     for ((d, x), y) in dc.zip(xc).zip(yc) {
         for l in 0..L {
             let g = mask::<RELU>(d[l], y[l]);
-            s[l] += g;
-            q[l] += g * x[l];
+            acc.s[l] += g;
+            acc.q[l] += g * x[l];
         }
     }
-    let (mut s1, mut q1) = (reduce(s), reduce(q));
-    for ((d, x), y) in dr.iter().zip(xr).zip(yr) {
+    for (l, ((d, x), y)) in dr.iter().zip(xr).zip(yr).enumerate() {
         let g = mask::<RELU>(*d, *y);
-        s1 += g as f64;
-        q1 += (g * x) as f64;
+        acc.s[l] += g;
+        acc.q[l] += g * x;
     }
-    (s1, q1)
 }
 
 multiversion!(
-    /// `(Σ g, Σ g·x)` of a row, `g = dy` masked by `y > 0` when `RELU`.
-    pub fn grad_sums<const RELU: bool>(dy: &[f32], x: &[f32], y: &[f32]) -> (f64, f64), grad_sums_imp, grad_sums_avx2
+    /// Adds `(Σ g, Σ g·x)` of a row to `acc`, `g = dy` masked by `y > 0` when `RELU`.
+    pub fn grad_sums<const RELU: bool>(dy: &[f32], x: &[f32], y: &[f32], acc: &mut Lanes), grad_sums_imp, grad_sums_avx2
 );
 
 #[inline(always)]

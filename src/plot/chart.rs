@@ -27,6 +27,8 @@ pub struct Axis {
     pub label: String,
     pub scale: Scale,
     pub range: Option<(f64, f64)>,
+    /// Only whole numbers are labelled (epochs, block indices).
+    pub integer: bool,
 }
 
 impl Axis {
@@ -46,6 +48,11 @@ impl Axis {
     }
     pub fn range(mut self, low: f64, high: f64) -> Self {
         self.range = Some((low, high));
+        self
+    }
+    /// Label only whole numbers.
+    pub fn integer(mut self) -> Self {
+        self.integer = true;
         self
     }
 }
@@ -301,6 +308,14 @@ pub(crate) fn tick(v: f64) -> String {
     }
 }
 
+fn axis_tick(axis: &Axis, v: f64) -> String {
+    if axis.integer && (v - v.round()).abs() > 1e-9 {
+        String::new()
+    } else {
+        tick(v)
+    }
+}
+
 /// Draw one chart on an area (which the caller has filled).
 pub(crate) fn draw_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -402,8 +417,8 @@ fn draw_in<DB: DrawingBackend, X: Coord, Y: Coord>(
         .y_desc(spec.y.label.as_str())
         .axis_desc_style((FONT_FAMILY, 14).into_font().color(&BLACK))
         .label_style(label_style)
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
+        .x_label_formatter(&|v| axis_tick(&spec.x, *v))
+        .y_label_formatter(&|v| axis_tick(&spec.y, *v))
         .x_labels(8)
         .y_labels(8)
         .bold_line_style(RGBColor(222, 222, 222))

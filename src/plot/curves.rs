@@ -1,4 +1,5 @@
-//! Training curves of runs: loss or top-1 error per epoch, one colour per run. The paper
+//! Training curves of runs: loss or top-1 error per epoch, one colour per run. Records count
+//! epochs from 0; the figures (and the run tables of [`crate::display`]) count from 1. The paper
 //! trains each sampled model briefly (10 epochs, §2.1); looking at the curves tells whether
 //! the short schedule has converged enough to rank models.
 
@@ -91,12 +92,13 @@ impl CurvesPlot {
             Metric::Error => "top-1 error (%)",
             Metric::Loss => "training loss",
         };
-        let mut chart =
-            Chart::new(Axis::new("epoch"), Axis::new(y)).legend(Some(LegendPosition::Auto));
+        let mut chart = Chart::new(Axis::new("epoch").integer(), Axis::new(y))
+            .legend(Some(LegendPosition::Auto));
         chart.caption = self.frame.title.clone();
         for (i, (name, epochs)) in self.runs.iter().enumerate() {
             let c = color(i);
-            let x = |e: &EpochRecord| e.epoch as f64;
+            // Records count epochs from 0; the curve is drawn after the n-th epoch at n.
+            let x = |e: &EpochRecord| (e.epoch + 1) as f64;
             let mut series: Vec<Curve> = Vec::new();
             match self.metric {
                 Metric::Loss => series.push((
@@ -157,7 +159,7 @@ impl Figure for CurvesPlot {
             match epochs.last() {
                 Some(e) => s.push_str(&format!(
                     "  {name}: epoch {}, loss {:.3}, train error {:.2}%, test error {}\n",
-                    e.epoch,
+                    e.epoch + 1,
                     e.train_loss,
                     e.train_error,
                     e.test_error.map_or("–".to_string(), |t| format!("{t:.2}%"))

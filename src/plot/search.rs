@@ -91,7 +91,7 @@ impl SearchPlot {
     fn chart(&self) -> Result<Chart, PlotError> {
         let curves = self.curves()?;
         let mut chart = Chart::new(
-            Axis::new("models tried k").scale(Scale::Log),
+            Axis::new("models tried k").scale(Scale::Log).integer(),
             Axis::new("expected best error (%)"),
         )
         .legend(Some(LegendPosition::Auto));

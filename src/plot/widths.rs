@@ -88,8 +88,11 @@ impl WidthsPlot {
             return Err(PlotError::empty("block widths", "no model added"));
         }
         let fits = if self.fit { Some(self.fits()?) } else { None };
-        let mut chart = Chart::new(Axis::new("block index j"), Axis::new("width w_j").log())
-            .legend(Some(LegendPosition::Auto));
+        let mut chart = Chart::new(
+            Axis::new("block index j").integer(),
+            Axis::new("width w_j").log(),
+        )
+        .legend(Some(LegendPosition::Auto));
         chart.caption = self.frame.title.clone();
         for (i, (name, w)) in self.models.iter().enumerate() {
             let c = color(i);

@@ -127,6 +127,85 @@ impl Candidate {
     }
 }
 
+/// What the paper found about a candidate's rule, to show next to the sweep's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperFinding {
+    /// The paper's verdict on the rule itself (`None` for ranges: the paper reports a best
+    /// value, not a test of this particular range).
+    pub verdict: Option<super::Verdict>,
+    /// Short text with the section, for a table column.
+    pub short: String,
+    /// One sentence with the paper's evidence.
+    pub text: String,
+}
+
+/// The paper's finding on a constraint, if it studied one like it: AnyNetX_B–E (§3.2, Fig. 5)
+/// and, for RegNet sweeps (`regnet`), ranges of wm, b, g, d (§3.3, Fig. 9–10). The paper's
+/// findings are about ImageNet at 400MF; a small-image sweep may legitimately disagree.
+///
+/// ```
+/// use regnet_lab::refine::{paper_finding, Verdict};
+/// use regnet_lab::space::Constraint;
+/// let f = paper_finding(&Constraint::WidthsNonDecreasing, false).unwrap();
+/// assert_eq!(f.verdict, Some(Verdict::Improves));
+/// ```
+pub fn paper_finding(c: &Constraint, regnet: bool) -> Option<PaperFinding> {
+    use super::Verdict::{Improves, Neutral};
+    let f = |verdict, short: &str, text: &str| {
+        Some(PaperFinding {
+            verdict,
+            short: short.into(),
+            text: text.into(),
+        })
+    };
+    match c {
+        Constraint::SharedBottleneckRatio => f(
+            Some(Neutral),
+            "B (§3.2): no loss",
+            "AnyNetX_B: sharing b leaves the EDF unchanged, so the space is simplified for free",
+        ),
+        Constraint::SharedGroupWidth => f(
+            Some(Neutral),
+            "C (§3.2): no loss",
+            "AnyNetX_C: sharing g leaves the EDF unchanged (6^3 fewer models)",
+        ),
+        Constraint::WidthsNonDecreasing => f(
+            Some(Improves),
+            "D (§3.2): improves",
+            "AnyNetX_D: good models widen stage by stage; w_{i+1} ≥ w_i improves the EDF",
+        ),
+        Constraint::DepthsNonDecreasing => f(
+            Some(Improves),
+            "E (§3.2): improves",
+            "AnyNetX_E: d_{i+1} ≥ d_i improves the EDF (good models deepen, not always the last stage)",
+        ),
+        Constraint::Range { property, .. } if regnet => match property {
+            Property::Wm => f(
+                None,
+                "§3.3: wm ≈ 2.5",
+                "best RegNet models have wm ≈ 2.5; RegNetX samples 2 ≤ wm ≤ 3",
+            ),
+            Property::BottleneckRatio => f(
+                None,
+                "§3.3: b = 1",
+                "b = 1 (no bottleneck) is best in RegNet; RegNetX fixes it",
+            ),
+            Property::GroupWidth => f(
+                None,
+                "§3.3: g > 1",
+                "group widths above 1 are better; the best g grows with complexity",
+            ),
+            Property::Depth => f(
+                None,
+                "§3.3: d ≈ 20",
+                "the best depth is about 20 blocks across regimes; RegNetX samples 12 ≤ d ≤ 28",
+            ),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether the sweep is a RegNet sweep (from its manifest, else from its records).
 pub(crate) fn is_regnet(results: &SweepResults) -> bool {
     match &results.manifest {

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::RefineError;
+
 /// How p-values are adjusted for testing many candidates at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Correction {
@@ -32,17 +34,19 @@ impl Correction {
     }
 }
 
+/// Parses `holm`, `bh` (or `benjamini-hochberg`, `fdr`), `none`, for command lines.
 impl std::str::FromStr for Correction {
-    type Err = String;
-    /// `holm`, `bh` (or `benjamini-hochberg`, `fdr`), `none`.
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = RefineError;
+    fn from_str(s: &str) -> Result<Self, RefineError> {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "holm" => Ok(Correction::Holm),
             "bh" | "benjamini-hochberg" | "fdr" => Ok(Correction::BenjaminiHochberg),
             "none" => Ok(Correction::None),
-            other => Err(format!(
-                "unknown correction '{other}': expected holm, bh or none"
-            )),
+            _ => Err(RefineError::InvalidOption {
+                name: "correction".into(),
+                value: s.to_string(),
+                why: "expected holm, bh or none".into(),
+            }),
         }
     }
 }

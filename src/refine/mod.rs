@@ -84,7 +84,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use catalogue::{Candidate, Origin, catalogue, paper_candidates, range_properties};
+pub use catalogue::{
+    Candidate, Origin, PaperFinding, catalogue, paper_candidates, paper_finding, range_properties,
+};
 pub use correct::{Correction, adjust_pvalues};
 
 use crate::space::{Constraint, DesignSpace, Sample, SpaceDescription};
@@ -148,6 +150,48 @@ impl Default for RangeSelection {
     fn default() -> Self {
         RangeSelection::HoldOut {
             derive_fraction: 0.5,
+        }
+    }
+}
+
+/// Parses `holdout` (half derives), `holdout:F` (a fraction F derives), `in-sample`, `off`,
+/// for command lines.
+///
+/// ```
+/// use regnet_lab::refine::RangeSelection;
+/// assert_eq!("holdout".parse::<RangeSelection>()?, RangeSelection::default());
+/// assert_eq!("holdout:0.3".parse::<RangeSelection>()?, RangeSelection::HoldOut { derive_fraction: 0.3 });
+/// assert_eq!("in-sample".parse::<RangeSelection>()?, RangeSelection::InSample);
+/// assert!("holdout:1.5".parse::<RangeSelection>().is_err());
+/// # Ok::<(), regnet_lab::refine::RefineError>(())
+/// ```
+impl std::str::FromStr for RangeSelection {
+    type Err = RefineError;
+    fn from_str(s: &str) -> Result<Self, RefineError> {
+        let t = s.trim().to_ascii_lowercase().replace('_', "-");
+        let bad = || {
+            invalid(
+                "ranges",
+                s,
+                "expected holdout, holdout:F with 0 < F < 1, in-sample or off",
+            )
+        };
+        match t.as_str() {
+            "holdout" | "hold-out" => Ok(RangeSelection::default()),
+            "in-sample" | "insample" => Ok(RangeSelection::InSample),
+            "off" | "none" => Ok(RangeSelection::Off),
+            _ => {
+                let f: f64 = t
+                    .strip_prefix("holdout:")
+                    .or_else(|| t.strip_prefix("hold-out:"))
+                    .and_then(|f| f.parse().ok())
+                    .ok_or_else(bad)?;
+                if f > 0.0 && f < 1.0 {
+                    Ok(RangeSelection::HoldOut { derive_fraction: f })
+                } else {
+                    Err(bad())
+                }
+            }
         }
     }
 }
@@ -384,6 +428,9 @@ pub struct CandidateResult {
     /// KS p-value adjusted for the number of candidates tested.
     pub p_adjusted: Option<f64>,
     pub verdict: Verdict,
+    /// What the paper found about this kind of rule ([`paper_finding`]), to read next to the
+    /// verdict.
+    pub paper: Option<PaperFinding>,
     /// Why the verdict, and caveats (circular range, direction unclear, …).
     pub note: String,
     /// Errors of the kept models, ascending (for the EDF figure).
@@ -569,6 +616,7 @@ pub fn suggest(results: &SweepResults, opts: &SuggestOptions) -> Result<Suggesti
     }
 
     let samples = space_samples(results, opts, &mut notes);
+    let regnet = catalogue::is_regnet(results);
 
     let mut rows: Vec<CandidateResult> = candidates
         .into_par_iter()
@@ -588,7 +636,10 @@ pub fn suggest(results: &SweepResults, opts: &SuggestOptions) -> Result<Suggesti
                     .count() as f64
                     / s.len() as f64
             });
-            evaluate(c, tested_on, pop, &valid, &errors, share, opts)
+            evaluate(c, tested_on, pop, &valid, &errors, share, opts).map(|mut r| {
+                r.paper = paper_finding(&r.candidate.constraint, regnet);
+                r
+            })
         })
         .collect::<Result<_, RefineError>>()?;
 
@@ -817,6 +868,7 @@ fn evaluate(
         q25_diff,
         p_adjusted: None,
         verdict: Verdict::NotEnoughModels,
+        paper: None,
         note,
         kept_errors: sorted(kept),
         all_errors,

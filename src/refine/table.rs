@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::{CandidateResult, RangeSelection, Suggestions, TestedOn};
 
-const HEADERS: [&str; 12] = [
+const HEADERS: [&str; 13] = [
     "#",
     "candidate",
     "verdict",
@@ -17,6 +17,7 @@ const HEADERS: [&str; 12] = [
     "KS D",
     "p",
     "p adj",
+    "paper",
     "note",
 ];
 
@@ -67,6 +68,7 @@ fn cells(r: &CandidateResult) -> Vec<String> {
             .map_or("–".into(), |k| format!("{:.3}", k.statistic)),
         r.ks.as_ref().map_or("–".into(), |k| pval(k.pvalue)),
         r.p_adjusted.map_or("–".into(), pval),
+        r.paper.as_ref().map_or(String::new(), |p| p.short.clone()),
         r.note.clone(),
     ]
 }

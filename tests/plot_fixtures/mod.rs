@@ -16,13 +16,13 @@ pub fn noise(i: u64, salt: u64) -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Epochs of a run converging to `error`.
+/// Epochs of a run converging to `error` (counted from 0, as the training loop records them).
 pub fn epochs(error: f64, n: usize) -> Vec<EpochRecord> {
     (1..=n)
         .map(|e| {
             let t = e as f64 / n as f64;
             EpochRecord {
-                epoch: e,
+                epoch: e - 1,
                 lr: 0.1 * (1.0 + (std::f64::consts::PI * t).cos()) / 2.0,
                 steps: 16,
                 train_loss: 2.3 * (1.0 - 0.6 * t) * (error / 50.0),
