@@ -26,6 +26,7 @@ pub mod model;
 pub mod ops;
 pub mod plot;
 pub mod prelude;
+pub mod refine;
 pub mod space;
 pub mod stats;
 pub mod summary;

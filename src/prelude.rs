@@ -4,20 +4,20 @@ pub use crate::budget::Budget;
 pub use crate::complexity::{Complexity, complexity};
 pub use crate::data::{Augment, Normalize};
 pub use crate::model::{AnyNet, ModelConfig};
+pub use crate::plot::{
+    CurvesPlot, EdfPlot, ErrorVsPlot, Row, SearchPlot, TrendPlot, WidthsPlot, block_widths, edf,
+    error_vs, search_efficiency, training_curves,
+};
 pub use crate::space::{
-    AnyNetSpec, AnyNetXRanges, BlockKind, Constraint, DesignSpace, NetTemplate, Property, RegNetParams,
-    RegNetRanges, Regime, Sample, SpaceError, StemKind, zoo,
+    AnyNetSpec, AnyNetXRanges, BlockKind, Constraint, DesignSpace, NetTemplate, Property,
+    RegNetParams, RegNetRanges, Regime, Sample, SpaceError, StemKind, zoo,
 };
 pub use crate::stats::{
-    ComplexityBins, Draws, Edf, EmptyBins, GoodRangeOptions, XScale, fit_quantized_linear, good_range,
-    good_ranges, ks_2samp, linear_fit, normalized_edf, random_search_efficiency,
+    ComplexityBins, Draws, Edf, EmptyBins, GoodRangeOptions, XScale, fit_quantized_linear,
+    good_range, good_ranges, ks_2samp, linear_fit, normalized_edf, random_search_efficiency,
 };
 pub use crate::summary::ModelSummary;
 pub use crate::sweep::{Sweep, SweepResults};
 pub use crate::train::{
     DataSource, ImageData, LrSchedule, RunRecord, TrainConfig, TrainData, train, train_with,
-};
-pub use crate::plot::{
-    CurvesPlot, EdfPlot, ErrorVsPlot, Row, SearchPlot, TrendPlot, WidthsPlot, block_widths, edf, error_vs,
-    search_efficiency, training_curves,
 };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use regnet_lab::space::{DesignSpace, NetTemplate, Regime, RegNetRanges, Sample};
+use regnet_lab::space::{DesignSpace, NetTemplate, RegNetRanges, Regime, Sample};
 use regnet_lab::sweep::*;
 use regnet_lab::train::{RunRecord, StopReason, TrainConfig};
 
@@ -19,11 +19,21 @@ fn space() -> DesignSpace {
     DesignSpace::regnet_x()
         .with_template(NetTemplate::fashion_mnist())
         .with_regnet_ranges(RegNetRanges::small())
-        .with_regime(Regime { resolution: 28, flops: None, params: None })
+        .with_regime(Regime {
+            resolution: 28,
+            flops: None,
+            params: None,
+        })
 }
 
 fn sweep(n: u64) -> Sweep {
-    Sweep { space: space(), seed: 5, n, train: TrainConfig::default(), dataset: "fake".into() }
+    Sweep {
+        space: space(),
+        seed: 5,
+        n,
+        train: TrainConfig::default(),
+        dataset: "fake".into(),
+    }
 }
 
 /// A record as a training run would write it, without training (errors made up from flops).
@@ -50,7 +60,12 @@ fn fake(sample: &Sample) -> RunRecord {
 }
 
 fn indices(path: &Path) -> Vec<u64> {
-    let mut v: Vec<u64> = SweepResults::load(path).unwrap().records.iter().map(|r| r.sample_index.unwrap()).collect();
+    let mut v: Vec<u64> = SweepResults::load(path)
+        .unwrap()
+        .records
+        .iter()
+        .map(|r| r.sample_index.unwrap())
+        .collect();
     v.sort();
     v
 }
@@ -66,10 +81,15 @@ fn torn_last_line_is_ignored_and_cut_before_appending() {
     assert_eq!(loaded.torn_bytes, 5);
     let mut app = Appender::open(&file).unwrap();
     app.append(&serde_json::json!({"a": 3})).unwrap();
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"
+    );
     // A complete but corrupt line in the middle is an error naming the line, not silently dropped.
     std::fs::write(&file, "{\"a\":1}\nnot json\n{\"a\":3}\n").unwrap();
-    let err = read_jsonl::<serde_json::Value>(&file).unwrap_err().to_string();
+    let err = read_jsonl::<serde_json::Value>(&file)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("line 2"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -78,8 +98,14 @@ fn torn_last_line_is_ignored_and_cut_before_appending() {
 fn write_errors_are_reported_with_the_path() {
     // /dev/full answers every write with ENOSPC: a full disk.
     let mut app = Appender::open(Path::new("/dev/full")).unwrap();
-    let err = app.append(&serde_json::json!({"a": 1})).unwrap_err().to_string();
-    assert!(err.contains("/dev/full") && err.to_lowercase().contains("space"), "{err}");
+    let err = app
+        .append(&serde_json::json!({"a": 1}))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("/dev/full") && err.to_lowercase().contains("space"),
+        "{err}"
+    );
 }
 
 /// A full disk, simulated with a file-size limit (`ulimit -f`, SIGXFSZ ignored so writes fail
@@ -108,7 +134,13 @@ fn a_full_disk_stops_the_sweep_and_keeps_finished_runs() {
     assert!(err.contains("error:") && !err.contains("panicked"), "{err}");
     let after = std::fs::read_to_string(dir.join("results.jsonl")).unwrap();
     assert!(after.starts_with(&before), "finished runs kept");
-    assert_eq!(read_jsonl::<RunRecord>(&dir.join("results.jsonl")).unwrap().records.len(), 2);
+    assert_eq!(
+        read_jsonl::<RunRecord>(&dir.join("results.jsonl"))
+            .unwrap()
+            .records
+            .len(),
+        2
+    );
     let again = run(4, None);
     assert!(again.status.success(), "{again:?}");
     assert_eq!(indices(&dir), vec![0, 1, 2, 3]);
@@ -120,12 +152,45 @@ fn rerunning_skips_recorded_indices_and_extends() {
     let dir = temp_dir("resume");
     let mut trained = Vec::new();
     let s = sweep(5);
-    let first = s.run_with(&dir, Shard::WHOLE, None, |x, _| { trained.push(x.index); Ok(fake(x)) }, |_, _| {}).unwrap();
+    let first = s
+        .run_with(
+            &dir,
+            Shard::WHOLE,
+            None,
+            |x, _| {
+                trained.push(x.index);
+                Ok(fake(x))
+            },
+            |_, _| {},
+        )
+        .unwrap();
     assert_eq!((first.skipped, first.finished, first.remaining), (0, 5, 0));
-    let again = s.run_with(&dir, Shard::WHOLE, None, |x, _| { trained.push(x.index); Ok(fake(x)) }, |_, _| {}).unwrap();
+    let again = s
+        .run_with(
+            &dir,
+            Shard::WHOLE,
+            None,
+            |x, _| {
+                trained.push(x.index);
+                Ok(fake(x))
+            },
+            |_, _| {},
+        )
+        .unwrap();
     assert_eq!((again.skipped, again.finished), (5, 0));
     let longer = Sweep { n: 8, ..s.clone() };
-    longer.run_with(&dir, Shard::WHOLE, None, |x, _| { trained.push(x.index); Ok(fake(x)) }, |_, _| {}).unwrap();
+    longer
+        .run_with(
+            &dir,
+            Shard::WHOLE,
+            None,
+            |x, _| {
+                trained.push(x.index);
+                Ok(fake(x))
+            },
+            |_, _| {},
+        )
+        .unwrap();
     assert_eq!(trained, (0..8).collect::<Vec<_>>(), "nothing trained twice");
     let res = SweepResults::load(&dir).unwrap();
     assert_eq!(res.manifest.as_ref().unwrap().n, 8);
@@ -134,7 +199,9 @@ fn rerunning_skips_recorded_indices_and_extends() {
     assert_eq!(res.records[3].spec, space().sample(5, 3).unwrap().spec);
     // The time budget stops between runs.
     let budget = Sweep { n: 12, ..s.clone() };
-    let part = budget.run_with(&dir, Shard::WHOLE, Some(0.0), |x, _| Ok(fake(x)), |_, _| {}).unwrap();
+    let part = budget
+        .run_with(&dir, Shard::WHOLE, Some(0.0), |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap();
     assert_eq!((part.finished, part.remaining), (0, 4));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -142,13 +209,23 @@ fn rerunning_skips_recorded_indices_and_extends() {
 #[test]
 fn another_sweep_in_the_same_directory_is_refused() {
     let dir = temp_dir("mismatch");
-    sweep(2).run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {}).unwrap();
-    let other = Sweep { seed: 6, ..sweep(2) };
-    let err = other.run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {}).unwrap_err().to_string();
+    sweep(2)
+        .run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap();
+    let other = Sweep {
+        seed: 6,
+        ..sweep(2)
+    };
+    let err = other
+        .run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("seed 6 vs 5"), "{err}");
     // A manifest of another format version is refused with the version named.
     let m = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&m).unwrap().replacen("\"format\": 1", "\"format\": 99", 1);
+    let text = std::fs::read_to_string(&m)
+        .unwrap()
+        .replacen("\"format\": 1", "\"format\": 99", 1);
     std::fs::write(&m, text).unwrap();
     let err = SweepResults::load(&dir).unwrap_err().to_string();
     assert!(err.contains("format Some(99)"), "{err}");
@@ -162,7 +239,8 @@ fn shards_partition_the_indices_and_merge_joins_them() {
     let dirs: Vec<PathBuf> = (0..3).map(|k| root.join(format!("machine{k}"))).collect();
     for (k, d) in dirs.iter().enumerate() {
         let shard: Shard = format!("{k}/3").parse().unwrap();
-        s.run_with(d, shard, None, |x, _| Ok(fake(x)), |_, _| {}).unwrap();
+        s.run_with(d, shard, None, |x, _| Ok(fake(x)), |_, _| {})
+            .unwrap();
         assert!(indices(d).iter().all(|i| i % 3 == k as u64));
         assert!(d.join(format!("results-shard-{k}-of-3.jsonl")).exists());
     }
@@ -173,8 +251,15 @@ fn shards_partition_the_indices_and_merge_joins_them() {
     assert_eq!(merged.records.len(), 10);
     assert_eq!(indices(&root.join("all")), (0..10).collect::<Vec<_>>());
     let odd = root.join("odd");
-    Sweep { dataset: "other".into(), ..sweep(10) }.run_with(&odd, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {}).unwrap();
-    let err = merge(&[dirs[0].clone(), odd], &root.join("bad")).unwrap_err().to_string();
+    Sweep {
+        dataset: "other".into(),
+        ..sweep(10)
+    }
+    .run_with(&odd, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+    .unwrap();
+    let err = merge(&[dirs[0].clone(), odd], &root.join("bad"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("dataset"), "{err}");
     for bad in ["3/3", "1", "a/b", "0/0"] {
         assert!(bad.parse::<Shard>().is_err(), "{bad}");
@@ -191,17 +276,38 @@ fn sigkill_at_random_moments_loses_nothing() {
     let n = 10u64;
     let args = |dir: &Path| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_regnet-lab"));
-        c.args(["sweep", "RegNetX", "-n", &n.to_string(), "--sample-seed", "1", "--train-limit", "32", "--eval-limit", "20",
-            "--batch-size", "16", "--max-steps-per-epoch", "1", "--epochs", "2", "--flops", "0..3M", "--out"])
-            .arg(dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
+        c.args([
+            "sweep",
+            "RegNetX",
+            "-n",
+            &n.to_string(),
+            "--sample-seed",
+            "1",
+            "--train-limit",
+            "32",
+            "--eval-limit",
+            "20",
+            "--batch-size",
+            "16",
+            "--max-steps-per-epoch",
+            "1",
+            "--epochs",
+            "2",
+            "--flops",
+            "0..3M",
+            "--out",
+        ])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
         c
     };
     // Delays from a fixed LCG: reproducible "random" moments from 50 ms to 1.5 s.
     let mut x: u64 = 12345;
     for _ in 0..6 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let ms = 50 + (x >> 33) % 1450;
         let mut child = args(&dir).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(ms));
@@ -214,11 +320,18 @@ fn sigkill_at_random_moments_loses_nothing() {
     assert!(text.ends_with('\n'));
     let mut seen = Vec::new();
     for line in text.lines() {
-        let r: RunRecord = serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid line ({e}): {line}"));
+        let r: RunRecord =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid line ({e}): {line}"));
         seen.push(r.sample_index.unwrap());
     }
     seen.sort();
     assert_eq!(seen, (0..n).collect::<Vec<_>>(), "each index exactly once");
-    assert!(!dir.join("checkpoints").exists() || std::fs::read_dir(dir.join("checkpoints")).unwrap().next().is_none());
+    assert!(
+        !dir.join("checkpoints").exists()
+            || std::fs::read_dir(dir.join("checkpoints"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

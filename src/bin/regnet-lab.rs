@@ -582,7 +582,8 @@ fn run(cli: Cli) -> Result<()> {
                 .share_samples(share_samples);
             let s = suggest(&sweep, &opts)?;
             if let Some(path) = html {
-                std::fs::write(&path, s.to_html()).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(&path, s.to_html())
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
             if json {
                 writeln!(out, "{}", serde_json::to_string(&s)?)?;

@@ -286,15 +286,29 @@ impl Sweep {
     ///
     /// This is the notebook's entry point: a cell interrupted or re-run picks up where it
     /// stopped, since finished runs are on disk.
-    pub fn run(&self, dir: impl AsRef<Path>, data: &dyn crate::train::TrainData) -> Result<SweepResults, SweepError> {
+    pub fn run(
+        &self,
+        dir: impl AsRef<Path>,
+        data: &dyn crate::train::TrainData,
+    ) -> Result<SweepResults, SweepError> {
         let dir = dir.as_ref();
         let summary = self.run_with(
             dir,
             Shard::WHOLE,
             None,
             |sample, ckpt| {
-                crate::train::train_with(&sample.spec, sample.regnet.as_ref(), data, &self.train, Some(ckpt), &mut |_| {})
-                    .map_err(|e| SweepError::Run { index: sample.index, why: e.to_string() })
+                crate::train::train_with(
+                    &sample.spec,
+                    sample.regnet.as_ref(),
+                    data,
+                    &self.train,
+                    Some(ckpt),
+                    &mut |_| {},
+                )
+                .map_err(|e| SweepError::Run {
+                    index: sample.index,
+                    why: e.to_string(),
+                })
             },
             |r, s| {
                 println!(
@@ -303,12 +317,17 @@ impl Sweep {
                     s.skipped + s.finished,
                     self.n,
                     r.complexity.flops as f64 / 1e6,
-                    r.best_error.map_or("diverged".into(), |e| format!("{e:.2}%"))
+                    r.best_error
+                        .map_or("diverged".into(), |e| format!("{e:.2}%"))
                 )
             },
         )?;
         if summary.skipped > 0 {
-            println!("{}: {} runs were already recorded", self.space.name(), summary.skipped);
+            println!(
+                "{}: {} runs were already recorded",
+                self.space.name(),
+                summary.skipped
+            );
         }
         SweepResults::load(dir)
     }
