@@ -11,7 +11,8 @@
 //! `scripts/bench_pytorch.py` (which installs torch into `.venv` when missing) — so that the
 //! peak resident memory (`VmHWM`) is the case's own. Both sides use the same thread count:
 //! `REGNET_BENCH_THREADS`, default all cores. Times are medians over timed iterations after
-//! warm-up; `REGNET_BENCH_ITERS` scales the number of timed iterations.
+//! warm-up; `REGNET_BENCH_ITERS` scales the number of timed iterations. regnet-lab runs with
+//! `CANDLE_BARRIER_POOL_SPIN_LIMIT=500` unless set (see `main`); PyTorch with its defaults.
 //!
 //! `cargo bench --bench train_step` prints a Markdown table.
 
@@ -292,9 +293,15 @@ fn main() -> Result<()> {
             continue;
         }
         let iters = iters_of(case);
+        // candle's element-wise ops run on a barrier pool of its own whose idle workers spin
+        // 25 000 times before parking, taking the cores from the rayon workers of the fast
+        // ops that run next; 500 measured ~+25 % on the train step here (any value in
+        // 50–5 000 did about the same). An explicit setting is kept.
+        let spin = std::env::var("CANDLE_BARRIER_POOL_SPIN_LIMIT").unwrap_or_else(|_| "500".into());
         let out = Command::new(&exe)
             .args(["--case", case.name])
             .env("RAYON_NUM_THREADS", threads.to_string())
+            .env("CANDLE_BARRIER_POOL_SPIN_LIMIT", spin)
             .output()?;
         let ours = last_json(&out.stdout);
         if ours.is_none() {
