@@ -66,6 +66,7 @@ demo:
 bench:
 	$(CARGO) bench --locked --bench sampling
 	$(CARGO) bench --locked --bench stats
+	$(CARGO) bench --locked --bench train_step
 
 ## Regenerate the committed numpy/scipy fixtures of the stats tests.
 oracles: python-deps

@@ -298,6 +298,13 @@ fn record_line(r: &RunRecord) -> String {
 }
 
 fn main() -> ExitCode {
+    // candle's element-wise thread pool spins before sleeping and takes the cores from the fast
+    // conv/BN ops' workers; a short spin measured +25 % on the train step (issue 5 notes).
+    // Set before any thread exists; a value in the environment wins.
+    if std::env::var_os("CANDLE_BARRIER_POOL_SPIN_LIMIT").is_none() {
+        // SAFETY: single-threaded here, nothing reads the environment concurrently.
+        unsafe { std::env::set_var("CANDLE_BARRIER_POOL_SPIN_LIMIT", "500") };
+    }
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
