@@ -366,18 +366,9 @@ fn run(cli: Cli) -> Result<()> {
             if resolution == 0 {
                 bail!("--resolution must be at least 1");
             }
-            let mut space = DesignSpace::named(&space)?.with_template(template);
-            space = match flops {
-                Some(w) => {
-                    let (lo, hi) = parse_window(&w)?;
-                    space.with_regime(Regime::flops(lo, hi, resolution))
-                }
-                None => space.with_regime(Regime {
-                    resolution,
-                    flops: None,
-                    params: None,
-                }),
-            };
+            let space = DesignSpace::named(&space)?
+                .with_template(template)
+                .with_regime(regime(flops.as_deref(), resolution)?);
             for i in 0..n as u64 {
                 let s = space.sample(seed, i)?;
                 let summary = ModelSummary::of_sample(&s);
@@ -480,18 +471,7 @@ fn run(cli: Cli) -> Result<()> {
                 }),
                 (other, _) => bail!("--ranges '{other}': expected small or paper"),
             };
-            let resolution = data.resolution();
-            space = match flops {
-                Some(w) => {
-                    let (lo, hi) = parse_window(&w)?;
-                    space.with_regime(Regime::flops(lo, hi, resolution))
-                }
-                None => space.with_regime(Regime {
-                    resolution,
-                    flops: None,
-                    params: None,
-                }),
-            };
+            space = space.with_regime(regime(flops.as_deref(), data.resolution())?);
             let shard = shard
                 .as_deref()
                 .map(str::parse::<Shard>)
@@ -609,6 +589,21 @@ fn run(cli: Cli) -> Result<()> {
     }
     out.flush().context("writing to stdout")?;
     Ok(())
+}
+
+/// The complexity regime of `--flops MIN..MAX` at `resolution` (no window: count only).
+fn regime(flops: Option<&str>, resolution: usize) -> Result<Regime> {
+    Ok(match flops {
+        Some(w) => {
+            let (lo, hi) = parse_window(w)?;
+            Regime::flops(lo, hi, resolution)
+        }
+        None => Regime {
+            resolution,
+            flops: None,
+            params: None,
+        },
+    })
 }
 
 /// The spec must take the dataset's images and classes.
