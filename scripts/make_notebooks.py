@@ -260,11 +260,14 @@ for family in ["RegNetX", "RegNetY"] {
     by_family.push((family.to_string(), sweeps));
 }"""),
     md("Best model per regime: depth and wm against flops, with least-squares trends (Figure 11 style)."),
-    code("""let (name, sweeps) = &by_family[0];
-let refs: Vec<&SweepResults> = sweeps.iter().collect();
-Row::new()
-    .with(TrendPlot::best(Property::Depth, name, &refs))
-    .with(TrendPlot::best(Property::Wm, name, &refs))""", "figure"),
+    code("""{
+    // A block: borrowed variables cannot persist between evcxr cells.
+    let (name, sweeps) = &by_family[0];
+    let refs: Vec<&SweepResults> = sweeps.iter().collect();
+    Row::new()
+        .with(TrendPlot::best(Property::Depth, name, &refs))
+        .with(TrendPlot::best(Property::Wm, name, &refs))
+}""", "figure"),
     md("RegNetX vs RegNetY in the largest regime (paper Figure 14: SE helps)."),
     code("""EdfPlot::new()
     .sweep("RegNetX", &by_family[0].1[2])
