@@ -32,9 +32,14 @@ use candle_core::{CpuStorage, DType, Layout, Result, Storage, Tensor};
 
 pub use bn::BnBatchStats;
 
-/// Whether `t` takes the custom CPU kernels (f32 on the CPU).
+/// Whether `t` takes the custom CPU kernels (f32 on the CPU). `REGNET_LAB_REFERENCE_OPS=1`
+/// forces candle's plain ops everywhere, to compare a run against the reference path.
 pub fn is_fast(t: &Tensor) -> bool {
-    t.device().is_cpu() && t.dtype() == DType::F32
+    static REFERENCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let reference = *REFERENCE.get_or_init(|| {
+        std::env::var_os("REGNET_LAB_REFERENCE_OPS").is_some_and(|v| !v.is_empty() && v != "0")
+    });
+    !reference && t.device().is_cpu() && t.dtype() == DType::F32
 }
 
 /// 2-D convolution `[N, C, H, W] * [O, C / groups, K, K] → [N, O, Ho, Wo]` with square kernel,
