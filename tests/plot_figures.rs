@@ -321,3 +321,32 @@ fn figure_blocks_carry_svg_and_summary() {
     assert!(b.contains("EVCXR_END_CONTENT\nEVCXR_BEGIN_CONTENT text/plain\nerror EDF"));
     assert!(b.trim_end().ends_with("EVCXR_END_CONTENT"));
 }
+
+#[test]
+fn chart_note_is_drawn_in_a_corner_apart_from_the_legend() {
+    use regnet_lab::plot::{Axis, Chart, Layer, LegendPosition};
+    let curve: Vec<(f64, f64)> = (0..20)
+        .map(|i| (i as f64, (i as f64 / 19.0).powi(2)))
+        .collect();
+    for corner in [LegendPosition::Auto, LegendPosition::UpperLeft] {
+        let c = Chart::new(Axis::new("x"), Axis::new("y"))
+            .layer(Layer::Line {
+                points: curve.clone(),
+                color: plot::color(0),
+                width: 2,
+                dashed: false,
+                label: Some("curve".into()),
+            })
+            .layer(Layer::Note {
+                lines: vec!["first line".into(), "second & <line>".into()],
+                corner,
+                color: plot::color(7),
+            });
+        let (texts, counts) = parse(&c.svg().unwrap());
+        assert!(has_text(&texts, "first line") && has_text(&texts, "second & <line>"));
+        assert!(has_text(&texts, "curve"));
+        // legend box and note box
+        assert!(counts.get("rect").copied().unwrap_or(0) >= 3, "{counts:?}");
+        assert!(c.png().is_ok());
+    }
+}

@@ -461,3 +461,123 @@ fn loads_a_sweep_directory_with_a_flops_regime() {
     assert!((1_000_000..=6_000_000).contains(&f));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// (texts of an SVG, which must be well-formed XML).
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("SVG is well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "text")
+        .map(|n| n.text().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn edf_figure_has_one_panel_per_candidate_shown() {
+    use regnet_lab::display::suggestions_blocks;
+    use regnet_lab::plot::{Figure, PlotError, SuggestionsPlot};
+
+    let res = widths_sweep(300);
+    // A candidate no model satisfies (with characters SVG and HTML must escape).
+    let o = opts().custom("nothing <kept> & more", |_| false);
+    let s = suggest(&res, &o).unwrap();
+    let nothing = s.get("nothing <kept> & more").unwrap();
+    assert_eq!(nothing.n_kept, 0);
+    assert!(s.results.len() > 4, "{} candidates", s.results.len());
+
+    // Default: the first 8 ranked (or all, when fewer), 4 columns of 360 × 300 px panels.
+    let fig = s.plot();
+    let n = s.results.len().min(SuggestionsPlot::DEFAULT_TOP);
+    assert_eq!(fig.panel_count(), n);
+    assert_eq!(fig.size(), (4 * 360, n.div_ceil(4) as u32 * 300));
+
+    // top(4): one panel each for the first four, titled `#rank name`, nothing of the others.
+    let top = SuggestionsPlot::new(&s).top(4);
+    let texts = svg_texts(&top.svg().unwrap());
+    let count = |want: &str| texts.iter().filter(|t| t.contains(want)).count();
+    assert_eq!(
+        count("cumulative prob."),
+        4,
+        "one y axis per panel: {texts:?}"
+    );
+    for r in &s.results[..4] {
+        let title = format!("#{} {}", r.rank, r.candidate.name);
+        assert_eq!(count(&title), 1, "{title} in {texts:?}");
+        assert!(count(r.verdict.label()) >= 1, "{} in {texts:?}", r.verdict);
+    }
+    for r in &s.results[4..] {
+        assert_eq!(count(&format!("#{} ", r.rank)), 0, "#{} not shown", r.rank);
+    }
+    let best = &s.results[0];
+    assert_eq!(best.candidate.name, "widths non-decreasing");
+    assert!(count(&format!("kept {}/{}", best.n_kept, best.n_tested)) == 1);
+    assert!(count("p adj ") >= 1);
+    assert!(count("KS vs all ") >= 1);
+    assert_eq!(count("kept"), 4 + 4, "legend and note of every panel");
+
+    // Every candidate, the empty one included: it draws, with its note.
+    let all = s.plot().top(usize::MAX).columns(5).title("synthetic sweep");
+    assert_eq!(all.panel_count(), s.results.len());
+    let rows = s.results.len().div_ceil(5) as u32;
+    assert_eq!(all.size(), (5 * 360, rows * 300 + 30));
+    let texts = svg_texts(&all.svg().unwrap());
+    let count = |want: &str| texts.iter().filter(|t| t.contains(want)).count();
+    assert_eq!(count("cumulative prob."), s.results.len());
+    assert_eq!(count("synthetic sweep"), 1);
+    assert_eq!(count("no models kept (0/300)"), 1, "{texts:?}");
+    assert_eq!(
+        count(&format!("#{} nothing <kept> & more", nothing.rank)),
+        1,
+        "{texts:?}"
+    );
+    assert!(
+        all.summary_text()
+            .contains("nothing <kept> & more: not enough models")
+    );
+
+    // PNG at the grid's size, with drawn axes and text.
+    let png = all.png().unwrap();
+    let dec = png::Decoder::new(std::io::Cursor::new(png.as_slice()));
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), all.size());
+    let dark = buf[..info.buffer_size()]
+        .chunks(3)
+        .filter(|p| p.iter().all(|&c| c < 100))
+        .count();
+    assert!(dark > 1000, "{dark} dark pixels");
+
+    // Long names are shortened to fit their panel; with_size overrides the grid.
+    let small = s.plot().top(2).with_size(400, 300);
+    assert_eq!(small.size(), (400, 300));
+    assert!(small.svg().is_ok());
+    assert!(matches!(
+        s.plot().top(0).svg(),
+        Err(PlotError::Empty { .. })
+    ));
+
+    // The notebook display: ranked table and figure in one HTML block, text twin.
+    let blocks = suggestions_blocks(&s);
+    assert!(blocks.starts_with("EVCXR_BEGIN_CONTENT text/html\n<div class=\"regnet-refine\">"));
+    let html = blocks.split("EVCXR_END_CONTENT").next().unwrap();
+    assert!(html.contains("nothing &lt;kept&gt; &amp; more"));
+    let svg = &html[html.find("<svg").unwrap()..html.rfind("</svg>").unwrap() + 6];
+    assert_eq!(
+        svg_texts(svg)
+            .iter()
+            .filter(|t| t.trim_start().starts_with('#'))
+            .count(),
+        n
+    );
+    assert!(blocks.contains("EVCXR_BEGIN_CONTENT text/plain\nRefinements of AnyNetX_A"));
+    assert!(blocks.contains("error EDFs of kept vs all tested models"));
+
+    // A figure that cannot be drawn leaves the table and says why, as text.
+    let mut broken = s.clone();
+    broken.results[0].all_errors.clear();
+    let blocks = suggestions_blocks(&broken);
+    assert!(blocks.contains("<table>"));
+    assert!(blocks.contains("figure could not be drawn"));
+    assert!(!blocks.contains("<svg"));
+}

@@ -2,7 +2,8 @@
 
 use super::{blocks, write_stdout};
 use crate::plot::{
-    Chart, CurvesPlot, EdfPlot, ErrorVsPlot, Figure, Row, SearchPlot, TrendPlot, WidthsPlot,
+    Chart, CurvesPlot, EdfPlot, ErrorVsPlot, Figure, Row, SearchPlot, SuggestionsPlot, TrendPlot,
+    WidthsPlot,
 };
 
 /// The blocks a figure shows: the SVG (`image/svg+xml`) and its text summary, or, when it
@@ -45,6 +46,7 @@ figure_display!(
     TrendPlot,
     CurvesPlot,
     SearchPlot,
+    SuggestionsPlot,
     Row,
     Chart
 );

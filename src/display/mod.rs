@@ -7,8 +7,9 @@
 //! [`DesignSpace`](crate::space::DesignSpace) (its refinement chain),
 //! [`RunRecord`](crate::train::RunRecord), [`SweepResults`](crate::sweep::SweepResults) (summary
 //! and first rows) and the [`stats`](crate::stats) results — as compact HTML tables with a
-//! readable `text/plain` twin. The inherent methods live here, beside the presentation code,
-//! rather than in the modules that own the types.
+//! readable `text/plain` twin; [`Suggestions`](crate::refine::Suggestions) shows its ranked
+//! table with the EDF figure of its candidates ([`suggestions_blocks`]). The inherent methods
+//! live here, beside the presentation code, rather than in the modules that own the types.
 //!
 //! Display never panics: a figure that cannot be drawn shows its error as text.
 //!
@@ -23,9 +24,11 @@
 //! ```
 
 mod figures;
+mod suggest;
 mod tables;
 
 pub use figures::figure_blocks;
+pub use suggest::suggestions_blocks;
 pub use tables::{SWEEP_ROWS, Tabular};
 
 use std::io::Write;

@@ -103,6 +103,14 @@ pub enum Layer {
         dashed: bool,
         label: Option<String>,
     },
+    /// A few lines of text in a corner of the plot, boxed like the legend (a panel's key
+    /// numbers). Placed in pixels, so it takes no part in the axis ranges; `Auto` picks the
+    /// emptiest corner other than the legend's.
+    Note {
+        lines: Vec<String>,
+        corner: LegendPosition,
+        color: RGBColor,
+    },
 }
 
 /// One panel: axes, layers, legend. Usable directly as a figure for custom plots.
@@ -226,8 +234,14 @@ impl Chart {
 
 impl Chart {
     /// The corner (a box of 45% × 30% of the plot) holding the fewest points, preferring
-    /// upper right, lower right, upper left, lower left on ties.
-    fn emptiest_corner(&self, xr: &Range<f64>, yr: &Range<f64>) -> LegendPosition {
+    /// upper right, lower right, upper left, lower left on ties; never `taken` (a corner
+    /// already holding the legend).
+    fn emptiest_corner(
+        &self,
+        xr: &Range<f64>,
+        yr: &Range<f64>,
+        taken: Option<LegendPosition>,
+    ) -> LegendPosition {
         let unit = |v: f64, r: &Range<f64>, scale: Scale| match scale {
             Scale::Linear => (v - r.start) / (r.end - r.start),
             Scale::Log => (v / r.start).ln() / (r.end / r.start).ln(),
@@ -259,7 +273,10 @@ impl Chart {
                 }
             }
         }
-        let best = (0..4).min_by_key(|&i| counts[i]).unwrap_or(0);
+        let best = (0..4)
+            .filter(|&i| Some(corners[i]) != taken)
+            .min_by_key(|&i| counts[i])
+            .unwrap_or(0);
         corners[best]
     }
 }
@@ -324,10 +341,29 @@ pub(crate) fn draw_chart<DB: DrawingBackend>(
     ensure_font()?;
     let xr = chart.axis_range(true)?;
     let yr = chart.axis_range(false)?;
+    let auto_note = chart.layers.iter().any(|l| {
+        matches!(
+            l,
+            Layer::Note {
+                corner: LegendPosition::Auto,
+                ..
+            }
+        )
+    });
     let mut resolved;
-    let chart = if chart.legend == Some(LegendPosition::Auto) {
+    let chart = if chart.legend == Some(LegendPosition::Auto) || auto_note {
         resolved = chart.clone();
-        resolved.legend = Some(chart.emptiest_corner(&xr, &yr));
+        if resolved.legend == Some(LegendPosition::Auto) {
+            resolved.legend = Some(chart.emptiest_corner(&xr, &yr, None));
+        }
+        let legend = resolved.legend;
+        for l in &mut resolved.layers {
+            if let Layer::Note { corner, .. } = l {
+                if *corner == LegendPosition::Auto {
+                    *corner = chart.emptiest_corner(&xr, &yr, legend);
+                }
+            }
+        }
         &resolved
     } else {
         chart
@@ -524,6 +560,16 @@ fn draw_in<DB: DrawingBackend, X: Coord, Y: Coord>(
                         .legend(move |(a, b)| Circle::new((a + 9, b), r.max(3), style));
                 }
             }
+            Layer::Note {
+                lines,
+                corner,
+                color,
+            } => draw_note(
+                &chart.plotting_area().strip_coord_spec(),
+                lines,
+                *corner,
+                color,
+            )?,
         }
     }
     if let (true, Some(pos)) = (labelled, spec.legend) {
@@ -542,6 +588,65 @@ fn draw_in<DB: DrawingBackend, X: Coord, Y: Coord>(
             .margin(10)
             .draw()
             .map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+/// A boxed block of text lines in a corner of the plotting area (pixel coordinates).
+fn draw_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+    corner: LegendPosition,
+    color: &RGBColor,
+) -> Result<(), PlotError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let font = (FONT_FAMILY, 13).into_font().color(color);
+    let (pad, gap, margin) = (6i32, 3i32, 8i32);
+    let mut w = 0i32;
+    let mut heights = Vec::with_capacity(lines.len());
+    for l in lines {
+        let (tw, th) = area.estimate_text_size(l, &font).map_err(draw_err)?;
+        w = w.max(tw as i32);
+        heights.push(th as i32);
+    }
+    let h: i32 = heights.iter().sum::<i32>() + gap * (lines.len() as i32 - 1);
+    let (aw, ah) = area.dim_in_pixel();
+    let (bw, bh) = (w + 2 * pad, h + 2 * pad);
+    let right = matches!(
+        corner,
+        LegendPosition::UpperRight | LegendPosition::LowerRight
+    );
+    let bottom = matches!(
+        corner,
+        LegendPosition::LowerRight | LegendPosition::LowerLeft
+    );
+    let x0 = if right {
+        aw as i32 - margin - bw
+    } else {
+        margin
+    };
+    let y0 = if bottom {
+        ah as i32 - margin - bh
+    } else {
+        margin
+    };
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x0 + bw, y0 + bh)],
+        WHITE.mix(0.85).filled(),
+    ))
+    .map_err(draw_err)?;
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x0 + bw, y0 + bh)],
+        RGBColor(170, 170, 170),
+    ))
+    .map_err(draw_err)?;
+    let mut y = y0 + pad;
+    for (l, th) in lines.iter().zip(heights) {
+        area.draw(&Text::new(l.as_str(), (x0 + pad, y), font.clone()))
+            .map_err(draw_err)?;
+        y += th + gap;
     }
     Ok(())
 }

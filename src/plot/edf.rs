@@ -208,17 +208,8 @@ impl EdfPlot {
         chart.caption = self.frame.title.clone();
         for (i, (name, e)) in edfs.iter().enumerate() {
             let s = e.summary();
-            // F is 0 left of the best model and jumps at each error (the paper's curve).
-            let mut pts = vec![(x_lo.min(s.min), 0.0)];
-            let mut prev = 0.0;
-            for (err, f) in e.steps() {
-                pts.push((err, prev));
-                pts.push((err, f));
-                prev = f;
-            }
-            pts.push((x_hi.max(hi), prev));
             chart.layers.push(Layer::Line {
-                points: pts,
+                points: staircase(e, x_lo, x_hi.max(hi)),
                 color: color(i),
                 width: 2,
                 dashed: false,
@@ -227,6 +218,20 @@ impl EdfPlot {
         }
         Ok(chart)
     }
+}
+
+/// The points of an EDF's curve from `x_lo` to `x_hi`: F is 0 left of the best model and
+/// jumps at each error (the paper's curve).
+pub(super) fn staircase(e: &Edf, x_lo: f64, x_hi: f64) -> Vec<(f64, f64)> {
+    let mut pts = vec![(x_lo.min(e.summary().min), 0.0)];
+    let mut prev = 0.0;
+    for (err, f) in e.steps() {
+        pts.push((err, prev));
+        pts.push((err, f));
+        prev = f;
+    }
+    pts.push((x_hi, prev));
+    pts
 }
 
 impl Figure for EdfPlot {

@@ -11,6 +11,7 @@
 //! | training curves of runs | — | [`CurvesPlot`], [`training_curves`] |
 //! | random-search efficiency | ICCV 2019 §5 | [`SearchPlot`], [`search_efficiency`] |
 //! | panels side by side | the paper's 2–3 panel rows | [`Row`] |
+//! | EDFs of kept vs all models, one panel per refinement candidate | §2.1 step 4, §3.2–3.3 | [`SuggestionsPlot`] |
 //!
 //! Every figure computes its statistics when drawn, so building one never fails; a bad input
 //! surfaces as a [`PlotError`] from `.svg()` / `.png()` / `.save()`, or as text in the cell.
@@ -37,6 +38,7 @@ mod render;
 mod row;
 mod scatter;
 mod search;
+mod suggest;
 mod trend;
 mod widths;
 
@@ -47,6 +49,7 @@ pub use render::{FONT_FAMILY, ImageFormat, draw_figure};
 pub use row::Row;
 pub use scatter::{ErrorVsPlot, error_vs};
 pub use search::{SearchPlot, search_efficiency};
+pub use suggest::SuggestionsPlot;
 pub use trend::TrendPlot;
 pub use widths::{WidthsPlot, block_widths};
 
@@ -120,6 +123,11 @@ pub trait Figure {
     /// A heading drawn above all the panels (a [`Row`]'s title); single-panel figures put
     /// their title in the panel's caption instead.
     fn heading(&self) -> Option<&str> {
+        None
+    }
+    /// Panels per row of a grid (small multiples): `None`, the default, puts every panel in
+    /// one row. A [`Row`] flattens its figures' panels into one row.
+    fn grid_columns(&self) -> Option<usize> {
         None
     }
 }

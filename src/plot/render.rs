@@ -70,7 +70,8 @@ fn check_size((w, h): (u32, u32)) -> Result<(), PlotError> {
     Ok(())
 }
 
-/// Draw every panel of `fig` side by side on `area` (white background first).
+/// Draw every panel of `fig` on `area` (white background first): side by side, or in rows of
+/// [`Figure::grid_columns`] panels.
 pub fn draw_figure<DB: DrawingBackend, F: Figure + ?Sized>(
     area: &DrawingArea<DB, Shift>,
     fig: &F,
@@ -87,7 +88,9 @@ pub fn draw_figure<DB: DrawingBackend, F: Figure + ?Sized>(
             .map_err(draw_err)?,
         None => area.clone(),
     };
-    let areas = area.split_evenly((1, panels.len()));
+    let n = panels.len();
+    let cols = fig.grid_columns().filter(|&c| c > 0).unwrap_or(n).min(n);
+    let areas = area.split_evenly((n.div_ceil(cols), cols));
     for (a, c) in areas.iter().zip(&panels) {
         chart::draw_chart(a, c)?;
     }
