@@ -16,7 +16,8 @@ EVCXR  := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin/evcxr_jupyter
 KERNEL := $(VENV)/share/jupyter/kernels/rust/kernel.json
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: all test rust-test notebooks demo bench deps python-deps system-deps check fmt oracles clean-venv
+.PHONY: all test rust-test notebooks demo bench deps python-deps system-deps check fmt oracles clean-venv \
+        check-cuda cuda-toolkit
 
 all: test
 
@@ -71,6 +72,26 @@ bench:
 ## Regenerate the committed numpy/scipy fixtures of the stats tests.
 oracles: python-deps
 	$(PY) tests/oracle/stats_oracle.py
+
+## The `cuda` feature builds on a machine with no GPU (issue #10): CUDA 13.0's nvcc, headers and
+## the libraries candle links, from NVIDIA's PyPI wheels, into .cuda/ (~1.2 GB, installed once),
+## then the library, binaries, tests and examples with `--features cuda`. Why 13.0, the wheels and
+## the libcuda stub: scripts/install_cuda_toolkit.sh. The binaries built here need a GPU
+## machine's driver (libcuda.so.1) and CUDA 13 libraries to start: this builds, it runs nothing.
+CUDA_DIR  := .cuda
+CUDA_ROOT := $(CURDIR)/$(CUDA_DIR)/nvidia/cu13
+# Hopper (H100/H200); candle's kernels are compiled for this one architecture (sm_90a).
+CUDA_COMPUTE_CAP ?= 90
+CUDA_ENV  := CUDA_HOME=$(CUDA_ROOT) PATH=$(CUDA_ROOT)/bin:$$PATH CUDA_COMPUTE_CAP=$(CUDA_COMPUTE_CAP)
+
+cuda-toolkit: $(CUDA_DIR)/.installed-13.0.2
+
+$(CUDA_DIR)/.installed-13.0.2: scripts/install_cuda_toolkit.sh
+	@test -x $(PY) || python3 -m venv $(VENV)
+	scripts/install_cuda_toolkit.sh $(CUDA_DIR) $(PIP)
+
+check-cuda: cuda-toolkit
+	$(CUDA_ENV) $(CARGO) build --locked --features cuda --bins --tests --examples
 
 check:
 	$(CARGO) fmt --all -- --check
