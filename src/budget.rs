@@ -48,18 +48,18 @@ impl Budget {
                 epochs: 1,
                 batch_size: 32,
                 max_steps_per_epoch: Some(4),
-                schedule: LrSchedule::cosine(0.1),
+                schedule: LrSchedule::cosine(0.1).per_step(),
                 ..base
             },
             Budget::Cpu => TrainConfig {
-                epochs: 2,
+                epochs: 3,
                 batch_size: 64,
                 ..base
             },
             Budget::Gpu => TrainConfig {
                 epochs: 10,
                 batch_size: 128,
-                schedule: LrSchedule::cosine(0.1).with_warmup(1.0),
+                schedule: LrSchedule::cosine(0.1).with_warmup(1.0).per_step(),
                 ..base
             },
         }
@@ -71,7 +71,7 @@ impl Budget {
             Budget::Smoke => Ok(ImageData::load(&DataSource::Embedded)?
                 .with_train_limit(128)
                 .with_eval_limit(100)),
-            Budget::Cpu => Ok(ImageData::load(&DataSource::Embedded)?.with_train_limit(3000)),
+            Budget::Cpu => ImageData::load(&DataSource::Embedded),
             Budget::Gpu => ImageData::load(&DataSource::FashionMnist(None)),
         }
     }

@@ -178,6 +178,15 @@ struct RunArgs {
     /// Linear warm-up epochs.
     #[arg(long, default_value_t = 0.0)]
     warmup: f64,
+    /// Change the learning rate once per epoch, as pycls does, instead of every step (a
+    /// warm-up shorter than the run needs per-step changes to mean anything).
+    #[arg(long)]
+    lr_per_epoch: bool,
+    /// Zero-initialise the last BN γ of every residual branch (each block starts as the
+    /// identity). Off by default, as in pycls; deep nets at high rates need it (a 13-block
+    /// RegNet diverges at lr 0.05 without it or a warm-up, in PyTorch too).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    zero_init: bool,
     /// Seed of initialisation, data order and augmentation.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -224,7 +233,11 @@ impl RunArgs {
         Ok(TrainConfig {
             epochs: self.epochs,
             batch_size: self.batch_size,
-            schedule: LrSchedule::cosine(self.lr).with_warmup(self.warmup),
+            schedule: LrSchedule {
+                per_iteration: !self.lr_per_epoch,
+                ..LrSchedule::cosine(self.lr).with_warmup(self.warmup)
+            },
+            zero_init: self.zero_init,
             sgd: regnet_lab::train::SgdConfig {
                 weight_decay: self.weight_decay,
                 ..Default::default()

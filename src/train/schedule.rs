@@ -57,6 +57,12 @@ impl LrSchedule {
         self
     }
 
+    /// The same schedule, changing the rate every step instead of once per epoch.
+    pub fn per_step(mut self) -> Self {
+        self.per_iteration = true;
+        self
+    }
+
     /// The learning rate at (possibly fractional) `epoch` of a run of `max_epochs`.
     ///
     /// ```
