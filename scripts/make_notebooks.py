@@ -98,13 +98,8 @@ images (3 stages, d ≤ 4, w ≤ 128) and trained on the embedded Fashion-MNIST 
 """),
     code(DEP),
     code(SETUP),
-    code("""let spaces: Vec<DesignSpace> = ["AnyNetX_A", "AnyNetX_B", "AnyNetX_C", "AnyNetX_D", "AnyNetX_E"]
-    .iter()
-    .map(|n| Ok(DesignSpace::named(n)?
-        .with_anynet_ranges(AnyNetXRanges::small())
-        .with_template(NetTemplate::fashion_mnist())
-        .with_regime(Regime::flops(1_000_000, 6_000_000, 28))))
-    .collect::<Result<_, SpaceError>>()?;
+    code("""// The five spaces, as the precomputed sweeps in datasets/sweeps/anynetx/ define them.
+let spaces = precomputed::anynetx_chain()?;
 for s in &spaces {
     println!("{:10} size 10^{:.1}  refinements: {:?}", s.name(), s.size().log10.unwrap_or(f64::NAN), s.refinements());
 }"""),
@@ -112,15 +107,19 @@ for s in &spaces {
 ## Sample and train
 
 Each sweep is stored under `out/` as an append-only JSON-lines file: re-running the cell
-resumes, and nothing finished is trained twice.
+resumes, and nothing finished is trained twice. At the `cpu` budget (32 models per space, 3
+epochs on the embedded 6,000 images) the crate ships these very sweeps, made by regnet-lab
+itself (`cargo run --release --example precompute_sweeps`, see `datasets/sweeps/README.md`): the
+cell reuses them and trains nothing. Change the budget, the seed or the recipe and the runs are
+trained afresh (about 15 s per model on 2 cores at `cpu` budget).
 """),
     code("""let data = budget.data()?;
 let mut results = Vec::new();
 for space in &spaces {
     let sweep = Sweep { space: space.clone(), seed: 0, n: budget.sweep_size(),
                         train: budget.train_config(), dataset: data.describe() };
-    let dir = format!("out/notebook-01-{:?}/{}", budget, space.name()).to_lowercase();
-    results.push((space.name().to_string(), sweep.run(&dir, &data)?));
+    let dir = format!("out/notebook-01-{:?}/{}", budget, precomputed::slug(space.name())).to_lowercase();
+    results.push((space.name().to_string(), sweep.run_reusing(&dir, precomputed::path("anynetx", space), &data)?));
 }"""),
     md("""
 ## Error EDFs and KS distances
@@ -157,6 +156,36 @@ model's value, and report the 95 % range: the paper's blue band and dashed line.
     code("""Row::new()
     .with(error_vs(&results[0].1, Property::Depth))
     .with(error_vs(&results[0].1, Property::StageWidth(3)))""", "figure"),
+    md("""
+## Let the data propose the next refinement (the refinement assistant)
+
+The paper went from AnyNetX_A to _E by looking at plots of good models. `suggest` does that
+step from the AnyNetX_A sweep alone, without training anything new: for each candidate
+constraint (the paper's shared b and g, non-decreasing widths and depths, and ranges of d, w, g,
+b taken from the bootstrap good ranges of half the models and tested on the other half) it
+compares the EDF of the models that satisfy it with the EDF of all models — KS statistic, the
+difference in mean and in the 25th percentile of error with bootstrap intervals — and gives a
+verdict after a Holm correction for testing many candidates at once. The `paper` column says
+what the paper found for the same kind of rule.
+
+Read the verdicts with the sample size in mind: with 32 models only large effects are
+detectable, and "neutral" means "no evidence", not "no effect". At `smoke` budget (3 models)
+every candidate is "not enough models", by design.
+"""),
+    code("""let suggestions = suggest(&results[0].1, &SuggestOptions::default().seed(0))?;
+match suggestions.refined_space() {
+    Some(next) => println!("proposed next space: {} (size 10^{:.1})", next.name(), next.size().log10.unwrap_or(f64::NAN)),
+    None => println!("no candidate improves on this evidence: sweep more models before refining"),
+}
+suggestions""", "figure"),
+    md("""
+The small multiples above are the evidence behind each verdict: the coloured EDF is the models
+the constraint keeps, the grey one all models; a kept EDF to the left (lower error) is what an
+improving constraint looks like. The paper's own choices, for comparison: shared bottleneck
+ratio (B) and shared group width (C) change nothing; non-decreasing widths (D) and depths (E)
+help. To confirm a proposal, sweep the proposed space (`suggestions.refined_space()`) with the
+same recipe and compare its EDF with AnyNetX_A's, as the cells above do for B to E.
+"""),
 ]
 
 NOTEBOOKS["02_regnet.ipynb"] = [
@@ -216,18 +245,13 @@ println!("RegNetX + wm = 2 + w0 = wa: 10^{:.1}", variants.size().log10.unwrap_or
 Small sweeps of RegNetX and of its restricted variants on the embedded data.
 """),
     code("""let data = budget.data()?;
-let base = DesignSpace::regnet_x().with_regnet_ranges(RegNetRanges::small())
-    .with_template(NetTemplate::fashion_mnist()).with_regime(Regime::flops(1_000_000, 6_000_000, 28));
-let variants = vec![
-    base.clone(),
-    base.clone().refine(Constraint::FixedWm(2.0)).renamed("RegNetX wm=2"),
-    base.clone().refine(Constraint::W0EqualsWa).renamed("RegNetX w0=wa"),
-];
+// RegNetX, RegNetX with wm = 2, RegNetX with w0 = wa (precomputed::regnet_x_variants()).
+let variants = precomputed::regnet_x_variants();
 let mut fig = EdfPlot::new();
 for space in &variants {
     let sweep = Sweep { space: space.clone(), seed: 0, n: budget.sweep_size(), train: budget.train_config(), dataset: data.describe() };
-    let dir = format!("out/notebook-02-{:?}/{}", budget, space.name().replace(' ', "_").replace('=', "")).to_lowercase();
-    let r = sweep.run(&dir, &data)?;
+    let dir = format!("out/notebook-02-{:?}/{}", budget, precomputed::slug(space.name())).to_lowercase();
+    let r = sweep.run_reusing(&dir, precomputed::path("regnetx", space), &data)?;
     fig = fig.sweep(space.name(), &r);
 }
 fig""", "figure"),
@@ -327,6 +351,9 @@ def main():
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = KERNEL
         nb.metadata["language_info"] = {"name": "rust"}
+        for i, cell in enumerate(cells):
+            # Stable ids: regenerating an unchanged notebook changes nothing in git.
+            cell["id"] = f"{name[:2]}-{i:03d}"
         nb.cells = cells
         nbformat.write(nb, out / name)
         print("wrote", out / name)

@@ -5,9 +5,10 @@ pub use crate::complexity::{Complexity, complexity};
 pub use crate::data::{Augment, Normalize};
 pub use crate::model::{AnyNet, ModelConfig};
 pub use crate::plot::{
-    CurvesPlot, EdfPlot, ErrorVsPlot, Row, SearchPlot, TrendPlot, WidthsPlot, block_widths, edf,
-    error_vs, search_efficiency, training_curves,
+    CurvesPlot, EdfPlot, ErrorVsPlot, Row, SearchPlot, SuggestionsPlot, TrendPlot, WidthsPlot,
+    block_widths, edf, error_vs, search_efficiency, training_curves,
 };
+pub use crate::refine::{SuggestOptions, Suggestions, Verdict, suggest};
 pub use crate::space::{
     AnyNetSpec, AnyNetXRanges, BlockKind, Constraint, DesignSpace, NetTemplate, Property,
     RegNetParams, RegNetRanges, Regime, Sample, SpaceError, StemKind, zoo,
@@ -17,7 +18,7 @@ pub use crate::stats::{
     good_range, good_ranges, ks_2samp, linear_fit, normalized_edf, random_search_efficiency,
 };
 pub use crate::summary::ModelSummary;
-pub use crate::sweep::{Sweep, SweepResults};
+pub use crate::sweep::{Sweep, SweepResults, precomputed};
 pub use crate::train::{
     DataSource, ImageData, LrSchedule, RunRecord, TrainConfig, TrainData, train, train_with,
 };

@@ -335,3 +335,88 @@ fn sigkill_at_random_moments_loses_nothing() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_precomputed_sweep_is_reused_only_when_it_is_the_same_sweep() {
+    let pre = temp_dir("pre");
+    sweep(6)
+        .run_with(&pre, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap();
+
+    // Same sweep, fewer samples: the first 4 records are reused, nothing is left to train.
+    let dir = temp_dir("reuse");
+    assert_eq!(sweep(4).reuse(&dir, &pre).unwrap(), 4);
+    let summary = sweep(4)
+        .run_with(
+            &dir,
+            Shard::WHOLE,
+            None,
+            |_, _| panic!("nothing to train"),
+            |_, _| {},
+        )
+        .unwrap();
+    assert_eq!((summary.skipped, summary.finished), (4, 0));
+    assert_eq!(indices(&dir.join("results.jsonl")), vec![0, 1, 2, 3]);
+    // A directory with results is never overwritten.
+    assert_eq!(sweep(6).reuse(&dir, &pre).unwrap(), 0);
+
+    // Another seed or training recipe is another sweep: nothing is reused.
+    let other = temp_dir("other");
+    let mut s = sweep(6);
+    s.seed = 6;
+    assert_eq!(s.reuse(&other, &pre).unwrap(), 0);
+    let mut s = sweep(6);
+    s.train.epochs += 1;
+    assert_eq!(s.reuse(&other, &pre).unwrap(), 0);
+    assert!(!other.join("results.jsonl").exists());
+    // A missing precomputed sweep is not an error.
+    assert_eq!(sweep(6).reuse(&other, &temp_dir("missing")).unwrap(), 0);
+    for d in [pre, dir, other] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn the_committed_sweeps_match_the_spaces_the_notebooks_define() {
+    use regnet_lab::budget::Budget;
+    use regnet_lab::sweep::precomputed;
+    // The notebooks at `cpu` budget reuse these directories only if every manifest is what
+    // the code defines today; a drift would silently retrain everything.
+    let budget = Budget::Cpu;
+    let dataset = regnet_lab::train::TrainData::describe(&budget.data().unwrap());
+    let groups = [
+        ("anynetx", precomputed::anynetx_chain().unwrap()),
+        ("regnetx", precomputed::regnet_x_variants()),
+    ];
+    let mut checked = 0;
+    for (group, spaces) in groups {
+        for space in spaces {
+            let dir = precomputed::path(group, &space);
+            if !dir.join("manifest.json").exists() {
+                continue;
+            }
+            let want = Sweep {
+                space: space.clone(),
+                seed: 0,
+                n: budget.sweep_size(),
+                train: budget.train_config(),
+                dataset: dataset.clone(),
+            }
+            .manifest();
+            let have = SweepManifest::load(&dir).unwrap();
+            assert_eq!(want.mismatch(&have), None, "{}", dir.display());
+            let results = SweepResults::load(&dir).unwrap();
+            assert_eq!(
+                results.records.len() as u64,
+                budget.sweep_size(),
+                "{}",
+                dir.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 5,
+        "the AnyNetX_A..E sweeps are committed under datasets/sweeps/"
+    );
+}

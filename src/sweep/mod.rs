@@ -6,6 +6,7 @@
 //! seed and `i`, so any process can run any index: running again skips every recorded index,
 //! `--shard K/N` runs the indices `i ≡ K (mod N)` into its own file, and [`merge`] joins shards.
 
+pub mod precomputed;
 mod results;
 mod store;
 

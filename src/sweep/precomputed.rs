@@ -1,0 +1,146 @@
+//! Sweeps that ship with the crate, under `datasets/sweeps/`, so that a notebook shows meaningful
+//! figures at once. They are ordinary sweep directories made by regnet-lab itself
+//! (`cargo run --release --example precompute_sweeps`) at the `cpu` budget: a notebook at that
+//! budget runs exactly the same sweeps, finds every run already recorded, and trains nothing;
+//! extend `n` or change anything and only the missing runs are trained.
+//!
+//! The design spaces of the notebooks are defined here, once, so that the notebooks and the
+//! precomputed sweeps cannot drift apart (a changed space is a different manifest, and a sweep
+//! with a different manifest is never reused).
+
+use std::path::{Path, PathBuf};
+
+use super::{Sweep, SweepError, SweepManifest, SweepResults, read_jsonl};
+use crate::space::{
+    AnyNetXRanges, Constraint, DesignSpace, NetTemplate, RegNetRanges, Regime, SpaceError,
+};
+use crate::train::RunRecord;
+
+/// Flop regime of the notebooks' 28×28 sweeps: 1–6 MF.
+pub fn fashion_regime() -> Regime {
+    Regime::flops(1_000_000, 6_000_000, 28)
+}
+
+/// AnyNetX_A → AnyNetX_E sized for 28×28 Fashion-MNIST (3 stages, d ≤ 4, w ≤ 128): notebook 01.
+pub fn anynetx_chain() -> Result<Vec<DesignSpace>, SpaceError> {
+    [
+        "AnyNetX_A",
+        "AnyNetX_B",
+        "AnyNetX_C",
+        "AnyNetX_D",
+        "AnyNetX_E",
+    ]
+    .iter()
+    .map(|n| {
+        Ok(DesignSpace::named(n)?
+            .with_anynet_ranges(AnyNetXRanges::small())
+            .with_template(NetTemplate::fashion_mnist())
+            .with_regime(fashion_regime()))
+    })
+    .collect()
+}
+
+/// RegNetX and two of the paper's restrictions (Figure 8), sized for 28×28: notebook 02.
+pub fn regnet_x_variants() -> Vec<DesignSpace> {
+    let base = DesignSpace::regnet_x()
+        .with_regnet_ranges(RegNetRanges::small())
+        .with_template(NetTemplate::fashion_mnist())
+        .with_regime(fashion_regime());
+    vec![
+        base.clone(),
+        base.clone()
+            .refine(Constraint::FixedWm(2.0))
+            .renamed("RegNetX wm=2"),
+        base.refine(Constraint::W0EqualsWa).renamed("RegNetX w0=wa"),
+    ]
+}
+
+/// `datasets/sweeps/` of this crate's source tree.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("datasets")
+        .join("sweeps")
+}
+
+/// A directory name for a space: lower case, spaces to `_`, no `=`.
+///
+/// ```
+/// assert_eq!(regnet_lab::sweep::precomputed::slug("RegNetX wm=2"), "regnetx_wm2");
+/// ```
+pub fn slug(name: &str) -> String {
+    name.to_lowercase().replace(' ', "_").replace('=', "")
+}
+
+/// Where the precomputed sweep of `space` for `group` (e.g. `anynetx`) lives.
+pub fn path(group: &str, space: &DesignSpace) -> PathBuf {
+    root().join(group).join(slug(space.name()))
+}
+
+impl Sweep {
+    /// If `dir` holds no results yet and `precomputed` holds a sweep with the same manifest,
+    /// copy its manifest and records there (up to this sweep's `n`). Returns the number of runs
+    /// reused; a missing or different precomputed sweep reuses nothing (it is not an error:
+    /// the runs are then trained).
+    pub fn reuse(&self, dir: &Path, precomputed: &Path) -> Result<usize, SweepError> {
+        let Ok(theirs) = SweepManifest::load(precomputed) else {
+            return Ok(0);
+        };
+        if self.manifest().mismatch(&theirs).is_some() {
+            return Ok(0);
+        }
+        if dir.join("manifest.json").exists() {
+            let here = SweepManifest::load(dir)?;
+            if self.manifest().mismatch(&here).is_some() || has_results(dir)? {
+                return Ok(0);
+            }
+        }
+        let records: Vec<RunRecord> = SweepResults::load(precomputed)?
+            .records
+            .into_iter()
+            .filter(|r| r.sample_index.is_some_and(|i| i < self.n))
+            .collect();
+        self.prepare(dir)?;
+        let mut out = super::Appender::open(&super::Shard::WHOLE.results_file(dir))?;
+        for r in &records {
+            out.append(r)?;
+        }
+        Ok(records.len())
+    }
+
+    /// [`Sweep::run`], first reusing the precomputed sweep at `precomputed` when it is the
+    /// same sweep (see [`Sweep::reuse`]).
+    pub fn run_reusing(
+        &self,
+        dir: impl AsRef<Path>,
+        precomputed: impl AsRef<Path>,
+        data: &dyn crate::train::TrainData,
+    ) -> Result<SweepResults, SweepError> {
+        let dir = dir.as_ref();
+        let reused = self.reuse(dir, precomputed.as_ref())?;
+        if reused > 0 {
+            println!(
+                "{}: reused {reused} runs of the precomputed sweep {}",
+                self.space.name(),
+                precomputed.as_ref().display()
+            );
+        }
+        self.run(dir, data)
+    }
+}
+
+fn has_results(dir: &Path) -> Result<bool, SweepError> {
+    for entry in std::fs::read_dir(dir)
+        .map_err(|e| SweepError::io(dir, "read", e))?
+        .flatten()
+    {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("results")
+            && name.ends_with(".jsonl")
+            && !read_jsonl::<RunRecord>(&entry.path())?.records.is_empty()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
