@@ -23,9 +23,7 @@ use anyhow::{Context, Result, bail};
 use candle_core::{Device, Tensor, Var};
 use regnet_lab::model::{AnyNet, ModelConfig};
 use regnet_lab::ops;
-use regnet_lab::space::{
-    AnyNetSpec, AnyNetXRanges, DesignSpace, NetTemplate, Regime, StemKind, zoo,
-};
+use regnet_lab::space::{AnyNetSpec, AnyNetXRanges, DesignSpace, NetTemplate, Regime, zoo};
 use regnet_lab::train::{Sgd, SgdConfig};
 use serde_json::{Value, json};
 
@@ -72,19 +70,6 @@ const CASES: [Case; 5] = [
     },
 ];
 
-/// The RegNetX-200MF body with a CIFAR-style stem (3×3 stride 1, width 24), stage 1 at
-/// stride 1, 10 classes.
-fn regnetx_200mf_32() -> Result<AnyNetSpec> {
-    let zoo_spec = zoo::get("RegNetX-200MF")?.spec();
-    let mut stages = zoo_spec.stages().to_vec();
-    stages[0].stride = 1;
-    Ok(AnyNetSpec::builder()
-        .stem(StemKind::Cifar, 24)
-        .num_classes(10)
-        .stages(stages)
-        .build()?)
-}
-
 /// A deterministic sweep-like sample: AnyNetX_A with the small ranges on the Fashion-MNIST
 /// template, the first draw (seed 0) between 10 and 20 MF at 28×28.
 fn fashion_sample() -> Result<AnyNetSpec> {
@@ -111,7 +96,7 @@ fn spec_json(spec: &AnyNetSpec, resolution: usize) -> Value {
 
 fn case_spec(case: &str) -> Result<Option<(AnyNetSpec, usize)>> {
     Ok(match case {
-        "train" | "infer" => Some((regnetx_200mf_32()?, 32)),
+        "train" | "infer" => Some((zoo::regnetx_200mf_body_32()?, 32)),
         "fashion" => Some((fashion_sample()?, 28)),
         _ => None,
     })

@@ -17,7 +17,7 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use candle_core::{DType, Device, Tensor};
 use regnet_lab::model::{AnyNet, ModelConfig};
-use regnet_lab::space::{AnyNetSpec, StemKind, zoo};
+use regnet_lab::space::{AnyNetSpec, zoo};
 use regnet_lab::train::{DeviceChoice, Sgd, SgdConfig, cross_entropy};
 
 struct Args {
@@ -63,16 +63,6 @@ fn parse() -> Result<Args> {
         }
     }
     Ok(a)
-}
-
-fn spec() -> Result<AnyNetSpec> {
-    let mut stages = zoo::get("RegNetX-200MF")?.spec().stages().to_vec();
-    stages[0].stride = 1;
-    Ok(AnyNetSpec::builder()
-        .stem(StemKind::Cifar, 24)
-        .num_classes(10)
-        .stages(stages)
-        .build()?)
 }
 
 /// `k` seeded batches of random images and labels, on the CPU.
@@ -157,7 +147,7 @@ fn sync(device: &Device) -> Result<()> {
 fn main() -> Result<()> {
     let args = parse()?;
     let device = args.device.parse::<DeviceChoice>()?.resolve()?;
-    let spec = spec()?;
+    let spec = zoo::regnetx_200mf_body_32()?;
     let data = batches(8, args.batch)?;
     let lr = 0.02;
     println!(

@@ -97,3 +97,22 @@ pub fn get(name: &str) -> Result<ZooModel, SpaceError> {
             known: names().join(", "),
         })
 }
+
+/// RegNetX-200MF's body (depths 1, 1, 4, 7, widths 24, 56, 152, 368, group width 8) for 32×32
+/// inputs: a 3×3 stride-1 stem of width 24, stage 1 at stride 1, 10 classes. The network of
+/// the training-speed benchmark and of the GPU check, so that their numbers compare.
+///
+/// ```
+/// let spec = regnet_lab::space::zoo::regnetx_200mf_body_32()?;
+/// assert_eq!(spec.stage_widths(), vec![24, 56, 152, 368]);
+/// # Ok::<(), regnet_lab::space::SpaceError>(())
+/// ```
+pub fn regnetx_200mf_body_32() -> Result<AnyNetSpec, SpaceError> {
+    let mut stages = get("RegNetX-200MF")?.spec().stages().to_vec();
+    stages[0].stride = 1;
+    AnyNetSpec::builder()
+        .stem(super::StemKind::Cifar, 24)
+        .num_classes(10)
+        .stages(stages)
+        .build()
+}
