@@ -111,7 +111,7 @@ resumes, and nothing finished is trained twice. At the `cpu` budget (32 models p
 epochs on the embedded 6,000 images) the crate ships these very sweeps, made by regnet-lab
 itself (`cargo run --release --example precompute_sweeps`, see `datasets/sweeps/README.md`): the
 cell reuses them and trains nothing. Change the budget, the seed or the recipe and the runs are
-trained afresh (about 15 s per model on 2 cores at `cpu` budget).
+trained afresh (about 17 s per model on 2 cores at `cpu` budget).
 """),
     code("""let data = budget.data()?;
 let mut results = Vec::new();
