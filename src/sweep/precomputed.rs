@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Sweep, SweepError, SweepManifest, SweepResults, read_jsonl};
+use super::{Sweep, SweepError, SweepManifest, SweepResults};
 use crate::space::{
     AnyNetXRanges, Constraint, DesignSpace, NetTemplate, RegNetRanges, Regime, SpaceError,
 };
@@ -82,15 +82,17 @@ impl Sweep {
     /// reused; a missing or different precomputed sweep reuses nothing (it is not an error:
     /// the runs are then trained).
     pub fn reuse(&self, dir: &Path, precomputed: &Path) -> Result<usize, SweepError> {
+        let mine = self.manifest();
         let Ok(theirs) = SweepManifest::load(precomputed) else {
             return Ok(0);
         };
-        if self.manifest().mismatch(&theirs).is_some() {
+        if mine.mismatch(&theirs).is_some() {
             return Ok(0);
         }
         if dir.join("manifest.json").exists() {
-            let here = SweepManifest::load(dir)?;
-            if self.manifest().mismatch(&here).is_some() || has_results(dir)? {
+            let here = SweepResults::load(dir)?;
+            let same = here.manifest.is_some_and(|m| mine.mismatch(&m).is_none());
+            if !same || !here.records.is_empty() {
                 return Ok(0);
             }
         }
@@ -126,21 +128,4 @@ impl Sweep {
         }
         self.run(dir, data)
     }
-}
-
-fn has_results(dir: &Path) -> Result<bool, SweepError> {
-    for entry in std::fs::read_dir(dir)
-        .map_err(|e| SweepError::io(dir, "read", e))?
-        .flatten()
-    {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("results")
-            && name.ends_with(".jsonl")
-            && !read_jsonl::<RunRecord>(&entry.path())?.records.is_empty()
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }

@@ -47,10 +47,7 @@ impl Default for TrainConfig {
         TrainConfig {
             epochs: 5,
             batch_size: 128,
-            schedule: LrSchedule {
-                per_iteration: true,
-                ..LrSchedule::cosine(0.1)
-            },
+            schedule: LrSchedule::cosine(0.1).per_step(),
             sgd: SgdConfig {
                 weight_decay: 5e-4,
                 ..SgdConfig::default()
