@@ -211,14 +211,20 @@ fn main() -> Result<()> {
         .collect::<Result<_>>()?;
     let t_copy = t.elapsed().as_secs_f64();
     let t = Instant::now();
+    // The loss stays on the device until the end: reading it every step would wait for the
+    // device every step and time the round trips, not the training.
+    let mut last_loss = None;
     for (x, y) in on_device.iter().cycle().take(args.steps) {
         let logits = dev.model.forward_t(x, true)?.to_dtype(DType::F32)?;
         let loss = cross_entropy(&logits, y, 0.0)?;
         dev.opt.step(&loss.backward()?, lr)?;
-        last = loss.to_device(&Device::Cpu)?.to_scalar::<f32>()?;
+        last_loss = Some(loss);
     }
     sync(&device)?;
     let train = (args.steps * args.batch) as f64 / t.elapsed().as_secs_f64();
+    if let Some(loss) = last_loss {
+        last = loss.to_device(&Device::Cpu)?.to_scalar::<f32>()?;
+    }
     let t = Instant::now();
     let infer_iters = args.steps.max(10);
     for (x, _) in on_device.iter().cycle().take(infer_iters) {
