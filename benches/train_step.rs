@@ -11,7 +11,11 @@
 //! `scripts/bench_pytorch.py` (which installs torch into `.venv` when missing) — so that the
 //! peak resident memory (`VmHWM`) is the case's own. Both sides use the same thread count:
 //! `REGNET_BENCH_THREADS`, default all cores. Times are medians over timed iterations after
-//! warm-up; `REGNET_BENCH_ITERS` scales the number of timed iterations. regnet-lab runs with
+//! warm-up; `REGNET_BENCH_ITERS` scales the number of timed iterations. Each case runs
+//! `REGNET_BENCH_ROUNDS` times (default 3), the two sides alternating, and the table reports
+//! the median over rounds with the range of the per-round ratios: on a shared machine a
+//! single pair of runs can be off by 2× (PyTorch's grouped conv measured 6 700–18 000 img/s in
+//! six back-to-back runs on a quiet-looking machine). regnet-lab runs with
 //! `CANDLE_BARRIER_POOL_SPIN_LIMIT=500` unless set (see `main`); PyTorch with its defaults.
 //!
 //! `cargo bench --bench train_step` prints a Markdown table.
@@ -53,8 +57,8 @@ const CASES: [Case; 5] = [
     Case {
         name: "conv",
         label: "grouped 3×3 conv 152 ch g8 8×8, fwd+bwd",
-        warmup: 3,
-        iters: 20,
+        warmup: 5,
+        iters: 60,
     },
     Case {
         name: "conv-candle",
@@ -240,6 +244,60 @@ fn python() -> Result<std::path::PathBuf> {
     Ok(py)
 }
 
+/// One run of a regnet-lab case in a fresh process; `None` (with its stderr shown) if it failed.
+fn run_ours(exe: &std::path::Path, case: &Case, threads: usize) -> Result<Option<Value>> {
+    // candle's element-wise ops run on a barrier pool of its own whose idle workers spin
+    // 25 000 times before parking, taking the cores from the rayon workers of the fast ops
+    // that run next; 500 measured ~+25 % on the train step here (any value in 50–5 000 did
+    // about the same). An explicit setting is kept.
+    let spin = std::env::var("CANDLE_BARRIER_POOL_SPIN_LIMIT").unwrap_or_else(|_| "500".into());
+    let out = Command::new(exe)
+        .args(["--case", case.name])
+        .env("RAYON_NUM_THREADS", threads.to_string())
+        .env("CANDLE_BARRIER_POOL_SPIN_LIMIT", spin)
+        .output()?;
+    let v = last_json(&out.stdout);
+    if v.is_none() {
+        eprintln!(
+            "regnet-lab case {} failed:\n{}",
+            case.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(v)
+}
+
+/// One run of the PyTorch peer of a case in a fresh process; `None` if it failed.
+fn run_theirs(
+    py: &std::path::Path,
+    script: &std::path::Path,
+    case: &Case,
+    iters: usize,
+    threads: usize,
+) -> Result<Option<Value>> {
+    let mut cmd = Command::new(py);
+    cmd.arg(script)
+        .args(["--case", case.name])
+        .args(["--threads", &threads.to_string()])
+        .args(["--batch", &BATCH.to_string()])
+        .args(["--warmup", &case.warmup.to_string()])
+        .args(["--iters", &iters.to_string()])
+        .env("OMP_NUM_THREADS", threads.to_string());
+    if let Some((spec, res)) = case_spec(case.name)? {
+        cmd.args(["--spec", &spec_json(&spec, res).to_string()]);
+    }
+    let out = cmd.output()?;
+    let v = last_json(&out.stdout);
+    if v.is_none() {
+        eprintln!(
+            "PyTorch case {} failed:\n{}",
+            case.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(v)
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let scale: f64 = std::env::var("REGNET_BENCH_ITERS")
@@ -265,75 +323,64 @@ fn main() -> Result<()> {
     let script = root.join("scripts/bench_pytorch.py");
     let py = python()?;
     let exe = std::env::current_exe()?;
+    let rounds: usize = std::env::var("REGNET_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     println!(
-        "threads {threads}, batch {BATCH}, f32; medians of timed iterations after warm-up; \
-         each case in a fresh process\n"
+        "threads {threads}, batch {BATCH}, f32; each case {rounds} rounds, regnet-lab and PyTorch \
+         alternating, each run a fresh process reporting the median of its timed iterations \
+         after warm-up; the table shows the median over rounds and the range of the per-round \
+         ratios\n"
     );
     println!(
-        "| case | regnet-lab img/s | PyTorch img/s | ratio | regnet-lab peak RSS MiB | PyTorch peak RSS MiB |"
+        "| case | regnet-lab img/s | PyTorch img/s | ratio | ratio range | regnet-lab peak RSS MiB | PyTorch peak RSS MiB |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for case in &CASES {
         if !only.is_empty() && !only.iter().any(|o| *o == case.name) {
             continue;
         }
         let iters = iters_of(case);
-        // candle's element-wise ops run on a barrier pool of its own whose idle workers spin
-        // 25 000 times before parking, taking the cores from the rayon workers of the fast
-        // ops that run next; 500 measured ~+25 % on the train step here (any value in
-        // 50–5 000 did about the same). An explicit setting is kept.
-        let spin = std::env::var("CANDLE_BARRIER_POOL_SPIN_LIMIT").unwrap_or_else(|_| "500".into());
-        let out = Command::new(&exe)
-            .args(["--case", case.name])
-            .env("RAYON_NUM_THREADS", threads.to_string())
-            .env("CANDLE_BARRIER_POOL_SPIN_LIMIT", spin)
-            .output()?;
-        let ours = last_json(&out.stdout);
-        if ours.is_none() {
-            eprintln!(
-                "regnet-lab case {} failed:\n{}",
-                case.name,
-                String::from_utf8_lossy(&out.stderr)
-            );
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..rounds {
+            ours.push(run_ours(&exe, case, threads)?);
+            // The PyTorch peer has no "candle" variant of the conv case.
+            if case.name != "conv-candle" {
+                theirs.push(run_theirs(&py, &script, case, iters, threads)?);
+            }
         }
-        // The PyTorch peer has no "candle" variant of the conv case.
-        let theirs = if case.name == "conv-candle" {
-            None
-        } else {
-            let mut cmd = Command::new(&py);
-            cmd.arg(&script)
-                .args(["--case", case.name])
-                .args(["--threads", &threads.to_string()])
-                .args(["--batch", &BATCH.to_string()])
-                .args(["--warmup", &case.warmup.to_string()])
-                .args(["--iters", &iters.to_string()])
-                .env("OMP_NUM_THREADS", threads.to_string());
-            if let Some((spec, res)) = case_spec(case.name)? {
-                cmd.args(["--spec", &spec_json(&spec, res).to_string()]);
-            }
-            let out = cmd.output()?;
-            let v = last_json(&out.stdout);
-            if v.is_none() {
-                eprintln!(
-                    "PyTorch case {} failed:\n{}",
-                    case.name,
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            v
+        let img_s = |v: &[Option<Value>]| -> Vec<f64> {
+            v.iter()
+                .filter_map(|r| r.as_ref().and_then(|r| r["img_s"].as_f64()))
+                .collect()
         };
-        let get = |v: &Option<Value>, k: &str| v.as_ref().and_then(|v| v[k].as_f64());
+        let peak = |v: &[Option<Value>]| -> Option<f64> {
+            v.iter()
+                .filter_map(|r| r.as_ref().and_then(|r| r["peak_mb"].as_f64()))
+                .reduce(f64::max)
+        };
+        let (a, b) = (img_s(&ours), img_s(&theirs));
+        let med = |v: &[f64]| (!v.is_empty()).then(|| median(v.to_vec()));
+        let ratios: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a / b).collect();
         let cell = |x: Option<f64>, d: usize| x.map_or("n/a".to_string(), |x| format!("{x:.d$}"));
-        let (a, b) = (get(&ours, "img_s"), get(&theirs, "img_s"));
-        let ratio = a.zip(b).map(|(a, b)| a / b);
+        let ratio = med(&a).zip(med(&b)).map(|(a, b)| a / b);
+        let range = (ratios.len() > 1).then(|| {
+            let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = ratios.iter().copied().fold(0.0, f64::max);
+            format!("{lo:.2}–{hi:.2}")
+        });
         println!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             case.label,
-            cell(a, 0),
-            cell(b, 0),
+            cell(med(&a), 0),
+            cell(med(&b), 0),
             ratio.map_or("".into(), |r| format!("{r:.2}×")),
-            cell(get(&ours, "peak_mb"), 0),
-            cell(get(&theirs, "peak_mb"), 0),
+            range.unwrap_or_default(),
+            cell(peak(&ours), 0),
+            cell(peak(&theirs), 0),
         );
     }
     if let Some((spec, _)) = case_spec("fashion")? {

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 use candle_core::{Device, Tensor, Var};
-use regnet_lab::ops;
+use regnet_lab::ops::{self, ConvAlgorithm};
 
 /// Largest absolute difference relative to the largest magnitude of `b`.
 fn rel_err(a: &Tensor, b: &Tensor) -> Result<f32> {
@@ -29,9 +29,42 @@ fn oracle(x: &Tensor, w: &Tensor, stride: usize, padding: usize, groups: usize) 
     Ok(y.index_select(&pick(h)?, 2)?.index_select(&pick(w)?, 3)?)
 }
 
-/// Output, input gradient and weight gradient of both paths under a random linear loss.
+/// [`check_using`] with every CPU algorithm that applies: the automatic choice, im2col +
+/// GEMM, and the direct 3×3 kernel where the shape and the CPU allow it.
 #[allow(clippy::too_many_arguments)]
 fn check(
+    n: usize,
+    c: usize,
+    hw: (usize, usize),
+    o: usize,
+    k: usize,
+    stride: usize,
+    padding: usize,
+    groups: usize,
+) -> Result<()> {
+    for algo in [ConvAlgorithm::Auto, ConvAlgorithm::Gemm] {
+        check_using(n, c, hw, o, k, stride, padding, groups, algo)?;
+    }
+    if k == 3 && stride == 1 && padding == 1 && ops::direct_conv_available() {
+        check_using(
+            n,
+            c,
+            hw,
+            o,
+            k,
+            stride,
+            padding,
+            groups,
+            ConvAlgorithm::Direct,
+        )?;
+    }
+    Ok(())
+}
+
+/// Output, input gradient and weight gradient of the fast op (computed by `algo`) and candle's
+/// under a random linear loss.
+#[allow(clippy::too_many_arguments)]
+fn check_using(
     n: usize,
     c: usize,
     (h, w): (usize, usize),
@@ -40,12 +73,13 @@ fn check(
     stride: usize,
     padding: usize,
     groups: usize,
+    algo: ConvAlgorithm,
 ) -> Result<()> {
     let dev = Device::Cpu;
-    let what = format!("n{n} c{c} {h}x{w} o{o} k{k} s{stride} p{padding} g{groups}");
+    let what = format!("{algo:?}: n{n} c{c} {h}x{w} o{o} k{k} s{stride} p{padding} g{groups}");
     let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (n, c, h, w), &dev)?)?;
     let wt = Var::from_tensor(&Tensor::randn(0f32, 0.5, (o, c / groups, k, k), &dev)?)?;
-    let fast = ops::conv2d(x.as_tensor(), wt.as_tensor(), stride, padding, groups)?;
+    let fast = ops::conv2d_using(x.as_tensor(), wt.as_tensor(), stride, padding, groups, algo)?;
     let slow = ops::reference::conv2d(x.as_tensor(), wt.as_tensor(), stride, padding, groups)?;
     assert_eq!(fast.dims(), slow.dims(), "{what}");
     let e = rel_err(&fast, &slow)?;
@@ -75,10 +109,45 @@ fn grouped_3x3_every_group_count() -> Result<()> {
 }
 
 #[test]
+fn direct_kernel_tiles_and_tails() -> Result<()> {
+    // The direct kernel computes 4 output channels × 3 vectors of 8 at a time: channel counts
+    // per group of 1 (depthwise) to 9 and maps whose flat padded grid (H·(W+2)) is below,
+    // at and above one tile, including 1-pixel and single-row maps.
+    for (cg, og) in [(1, 1), (1, 2), (3, 5), (4, 4), (8, 8), (9, 7), (2, 16)] {
+        for (h, w) in [(1, 1), (1, 9), (4, 4), (5, 3), (7, 7), (8, 8), (3, 22)] {
+            check(3, 2 * cg, (h, w), 2 * og, 3, 1, 1, 2)?;
+        }
+    }
+    // Widths above the automatic choice's limit, and one group.
+    check(2, 40, (6, 5), 24, 3, 1, 1, 1)?;
+    Ok(())
+}
+
+#[test]
+fn direct_kernel_refuses_other_shapes() -> Result<()> {
+    let dev = Device::Cpu;
+    let x = Tensor::zeros((1, 4, 6, 6), candle_core::DType::F32, &dev)?;
+    let w3 = Tensor::zeros((4, 2, 3, 3), candle_core::DType::F32, &dev)?;
+    let w1 = Tensor::zeros((4, 2, 1, 1), candle_core::DType::F32, &dev)?;
+    for (w, stride, padding) in [(&w3, 2, 1), (&w3, 1, 0), (&w1, 1, 0)] {
+        let e = ops::conv2d_using(&x, w, stride, padding, 2, ConvAlgorithm::Direct)
+            .expect_err("direct kernel on a shape it does not handle");
+        assert!(e.to_string().contains("direct kernel"), "{e}");
+    }
+    Ok(())
+}
+
+#[test]
 fn pointwise_and_projection() -> Result<()> {
     // 1×1 stride 1 (no im2col), 1×1 stride 2 (the projection shortcut), widening and narrowing.
+    // Auto runs these for a run of images at once (one GEMM over their pixels side by side):
+    // batches of 1 to 5 images split unevenly over the workers.
     for (c, o, stride) in [(8, 24, 1), (24, 8, 1), (8, 16, 2), (5, 7, 2)] {
         check(2, c, (9, 6), o, 1, stride, 0, 1)?;
+    }
+    for n in [1, 3, 5] {
+        check(n, 6, (5, 7), 10, 1, 1, 0, 1)?;
+        check(n, 6, (7, 5), 10, 1, 2, 0, 1)?;
     }
     Ok(())
 }

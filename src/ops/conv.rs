@@ -19,7 +19,12 @@ use rayon::prelude::*;
 
 use std::mem::MaybeUninit;
 
-use super::{cpu_f32, simd, with_f32};
+use super::{ConvAlgorithm, cpu_f32, direct, simd, with_f32};
+
+/// Widest group (input channels per group) that [`ConvAlgorithm::Auto`] gives the direct
+/// kernel; wider groups make GEMMs large enough to win. Measured with
+/// `examples/conv_algorithms.rs` (README, "Performance").
+const DIRECT_MAX_GROUP_WIDTH: usize = 32;
 
 /// Geometry of one convolution.
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +104,33 @@ impl Geom {
     /// The zero-padded copy of one channel.
     fn pad_len(&self) -> usize {
         (self.h + 2 * self.padding) * (self.w + 2 * self.padding)
+    }
+    /// Whether the direct 3×3 kernel ([`direct`]) computes this convolution, as `algo` asks.
+    fn use_direct(&self, algo: ConvAlgorithm) -> Result<bool> {
+        let applies = self.k == 3 && self.stride == 1 && self.padding == 1 && direct::available();
+        Ok(match algo {
+            ConvAlgorithm::Gemm => false,
+            ConvAlgorithm::Auto => applies && self.cg() <= DIRECT_MAX_GROUP_WIDTH,
+            ConvAlgorithm::Direct if applies => true,
+            ConvAlgorithm::Direct => candle_core::bail!(
+                "ops::conv2d: the direct kernel needs a 3×3 kernel, stride 1, padding 1 and an \
+                 x86-64 CPU with AVX2 + FMA; got {}×{} stride {} padding {}{}",
+                self.k,
+                self.k,
+                self.stride,
+                self.padding,
+                if direct::available() {
+                    ""
+                } else {
+                    " without AVX2/FMA"
+                }
+            ),
+        })
+    }
+    /// A 1×1 convolution with one group (at any stride, without padding) is computed for a
+    /// run of images at once, as one GEMM over their pixels side by side.
+    fn pointwise_batched(&self) -> bool {
+        self.k == 1 && self.padding == 0 && self.groups == 1
     }
     fn col_len(&self) -> usize {
         if self.pointwise() {
@@ -296,6 +328,287 @@ pub(crate) fn forward(g: &Geom, x: &[f32], wt: &[f32], y: &mut [MaybeUninit<f32>
         });
 }
 
+/// The (subsampled) pixels of `m` images `[m, C, H, W]` side by side as `[C, m·Ho·Wo]`
+/// (image `i`'s pixels of channel `c` at `c·m·Ho·Wo + i·Ho·Wo`), in a new buffer. `C` and
+/// the stride are those of the 1×1 convolution `g` when `input`, else (an output gradient)
+/// `O` and 1.
+fn gather(g: &Geom, src: &[f32], m: usize, input: bool) -> Vec<f32> {
+    let (ch, hw, s) = if input {
+        (g.c, g.hw_in(), g.stride)
+    } else {
+        (g.o, g.hw_out(), 1)
+    };
+    let hwo = g.hw_out();
+    let cols = m * hwo;
+    // SAFETY: the loops below write every (channel, image, pixel) of the buffer.
+    unsafe {
+        simd::filled(ch * cols, |cat| {
+            for i in 0..m {
+                for c in 0..ch {
+                    let from = &src[(i * ch + c) * hw..][..hw];
+                    let to = &mut cat[c * cols + i * hwo..][..hwo];
+                    if s == 1 {
+                        // Element loops: rows of 16–1 024 floats would each be a `memmove` call.
+                        for (d, v) in to.iter_mut().zip(from) {
+                            d.write(*v);
+                        }
+                    } else {
+                        for (oy, row) in to.chunks_exact_mut(g.wo).enumerate() {
+                            let fr = &from[oy * s * g.w..];
+                            for (ox, d) in row.iter_mut().enumerate() {
+                                d.write(fr[ox * s]);
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// `y = conv(x, w)` for a 1×1 convolution with one group: per run of images, one GEMM
+/// `[O, C] · [C, m·Ho·Wo]` instead of one small GEMM per image (which re-packed the whole
+/// kernel for every image: ~36 % of a train step went to such GEMMs).
+fn forward_pointwise(g: &Geom, x: &[f32], wt: &[f32], y: &mut [MaybeUninit<f32>]) {
+    let (chw, ohw, hwo) = (g.c * g.hw_in(), g.o * g.hw_out(), g.hw_out());
+    let (per, par) = chunking(g.n);
+    y.par_chunks_mut(per * ohw)
+        .zip(x.par_chunks(per * chw))
+        .for_each(|(yc, xc)| {
+            let m = xc.len() / chw;
+            let cols = m * hwo;
+            let xcat = gather(g, xc, m, true);
+            // SAFETY: the GEMM writes the whole `[O, cols]` block.
+            let ycat = unsafe {
+                simd::filled(g.o * cols, |ycat| {
+                    mm(
+                        g.o,
+                        cols,
+                        g.c,
+                        ycat,
+                        cols,
+                        false,
+                        wt,
+                        (g.c, 1),
+                        &xcat,
+                        (cols, 1),
+                        par,
+                    )
+                })
+            };
+            for (i, yi) in yc.chunks_mut(ohw).enumerate() {
+                for (o, row) in yi.chunks_mut(hwo).enumerate() {
+                    for (d, v) in row.iter_mut().zip(&ycat[o * cols + i * hwo..][..hwo]) {
+                        d.write(*v);
+                    }
+                }
+            }
+        });
+}
+
+/// Gradients of a 1×1 convolution with one group, per run of images: `dW += dY·Xᵀ` and
+/// `dX = Wᵀ·dY` as one GEMM each over the run's pixels side by side.
+fn backward_pointwise(
+    g: &Geom,
+    x: &[f32],
+    wt: &[f32],
+    dy: &[f32],
+    want_dx: bool,
+) -> (Option<Vec<f32>>, Vec<f32>) {
+    let (chw, ohw, hwo) = (g.c * g.hw_in(), g.o * g.hw_out(), g.hw_out());
+    let (per, par) = chunking(g.n);
+    let wlen = g.o * g.c;
+    let work = |xc: &[f32], dyc: &[f32], dxc: Option<&mut [MaybeUninit<f32>]>| -> Vec<f32> {
+        let m = xc.len() / chw;
+        let cols = m * hwo;
+        let mut xcat = gather(g, xc, m, true);
+        let dycat = gather(g, dyc, m, false);
+        // SAFETY: the GEMM writes the whole `[O, C]` gradient.
+        let dw = unsafe {
+            simd::filled(wlen, |dw| {
+                mm(
+                    g.o,
+                    g.c,
+                    cols,
+                    dw,
+                    g.c,
+                    false,
+                    &dycat,
+                    (cols, 1),
+                    &xcat,
+                    (1, cols),
+                    par,
+                )
+            })
+        };
+        if let Some(dxc) = dxc {
+            // dX of the run, side by side like X; reuse X's buffer.
+            mm(
+                g.c,
+                cols,
+                g.o,
+                uninit(&mut xcat),
+                cols,
+                false,
+                wt,
+                (1, g.c),
+                &dycat,
+                (cols, 1),
+                par,
+            );
+            let (s, hw) = (g.stride, g.hw_in());
+            for i in 0..m {
+                for c in 0..g.c {
+                    let from = &xcat[c * cols + i * hwo..][..hwo];
+                    let to = &mut dxc[(i * g.c + c) * hw..][..hw];
+                    if s == 1 {
+                        for (d, v) in to.iter_mut().zip(from) {
+                            d.write(*v);
+                        }
+                    } else {
+                        // Pixels the strided kernel skips get no gradient.
+                        for d in to.iter_mut() {
+                            d.write(0.0);
+                        }
+                        for (oy, row) in from.chunks_exact(g.wo).enumerate() {
+                            let tr = &mut to[oy * s * g.w..];
+                            for (ox, v) in row.iter().enumerate() {
+                                tr[ox * s].write(*v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        dw
+    };
+    let (dx, partial): (Option<Vec<f32>>, Vec<Vec<f32>>) = if want_dx {
+        let mut partial = Vec::new();
+        // SAFETY: every run of images writes every pixel of its input gradient.
+        let dx = unsafe {
+            simd::filled(g.n * chw, |dx| {
+                partial = dx
+                    .par_chunks_mut(per * chw)
+                    .zip(x.par_chunks(per * chw).zip(dy.par_chunks(per * ohw)))
+                    .map(|(dxc, (xc, dyc))| work(xc, dyc, Some(dxc)))
+                    .collect();
+            })
+        };
+        (Some(dx), partial)
+    } else {
+        let partial = x
+            .par_chunks(per * chw)
+            .zip(dy.par_chunks(per * ohw))
+            .map(|(xc, dyc)| work(xc, dyc, None))
+            .collect();
+        (None, partial)
+    };
+    let mut parts = partial.into_iter();
+    let mut dw = parts.next().unwrap_or_else(|| vec![0f32; wlen]);
+    for p in parts {
+        simd::add_into::<false>(&mut dw, &p);
+    }
+    (dx, dw)
+}
+
+/// `y = conv(x, w)` into `y` by the direct 3×3 kernel: one task per (image, group), each
+/// padding its group's input channels into a scratch buffer of its worker. Writes every
+/// element of `y`.
+fn forward_direct(g: &Geom, x: &[f32], wt: &[f32], y: &mut [MaybeUninit<f32>]) {
+    let p = direct::Plane::new(g.h, g.w);
+    let (cg, og, hw) = (g.cg(), g.og(), g.hw_in());
+    let groups = g.groups;
+    y.par_chunks_mut(og * hw)
+        .enumerate()
+        .with_min_len(groups.min(8))
+        .for_each_init(
+            || (vec![0f32; p.padded_len(cg)], vec![0f32; og * p.flat()]),
+            |(xpad, flat), (task, yb)| {
+                let (i, gi) = (task / groups, task % groups);
+                p.pad(&x[(i * g.c + gi * cg) * hw..], cg, xpad);
+                direct::conv(&p, xpad, cg, &wt[gi * og * cg * 9..], og, flat);
+                p.unpack(flat, og, yb);
+            },
+        );
+}
+
+/// Gradients of `y = conv(x, w)` by the direct 3×3 kernel: `dx` (when `want_dx`) and `dw`.
+/// Workers take runs of images, each with its own weight-gradient accumulator.
+fn backward_direct(
+    g: &Geom,
+    x: &[f32],
+    wt: &[f32],
+    dy: &[f32],
+    want_dx: bool,
+) -> (Option<Vec<f32>>, Vec<f32>) {
+    let p = direct::Plane::new(g.h, g.w);
+    let (cg, og, hw) = (g.cg(), g.og(), g.hw_in());
+    let (chw, ohw) = (g.c * hw, g.o * hw);
+    let (per, _) = chunking(g.n);
+    let wlen = g.o * cg * 9;
+    // The input gradient is a convolution of dy with each group's kernel transposed and flipped.
+    let mut wflip = vec![0f32; wlen];
+    for gi in 0..g.groups {
+        let at = gi * og * cg * 9;
+        direct::transpose_flip(&wt[at..], og, cg, &mut wflip[at..]);
+    }
+    let work = |xc: &[f32], dyc: &[f32], mut dxc: Option<&mut [MaybeUninit<f32>]>| -> Vec<f32> {
+        let mut lanes = vec![0f32; direct::lanes_len(g.o, cg)];
+        let mut xpad = vec![0f32; p.padded_len(g.c)];
+        let mut dypad = vec![0f32; p.padded_len(g.o)];
+        let mut flat = vec![0f32; cg * p.flat()];
+        for (i, (xi, dyi)) in xc.chunks(chw).zip(dyc.chunks(ohw)).enumerate() {
+            p.pad(xi, g.c, &mut xpad);
+            p.pad(dyi, g.o, &mut dypad);
+            for gi in 0..g.groups {
+                let dyg = &dypad[p.padded_len(gi * og)..];
+                direct::weight_grad(
+                    &p,
+                    dyg,
+                    og,
+                    &xpad[p.padded_len(gi * cg)..],
+                    cg,
+                    &mut lanes[direct::lanes_len(gi * og, cg)..],
+                );
+                if let Some(dxc) = dxc.as_deref_mut() {
+                    direct::conv(&p, dyg, og, &wflip[gi * og * cg * 9..], cg, &mut flat);
+                    p.unpack(&flat, cg, &mut dxc[i * chw + gi * cg * hw..]);
+                }
+            }
+        }
+        let mut dw = vec![0f32; wlen];
+        direct::sum_lanes(&lanes, &mut dw);
+        dw
+    };
+    let (dx, partial): (Option<Vec<f32>>, Vec<Vec<f32>>) = if want_dx {
+        let mut partial = Vec::new();
+        // SAFETY: every image's every group unpacks its whole input gradient into `dx`.
+        let dx = unsafe {
+            simd::filled(g.n * chw, |dx| {
+                partial = dx
+                    .par_chunks_mut(per * chw)
+                    .zip(x.par_chunks(per * chw).zip(dy.par_chunks(per * ohw)))
+                    .map(|(dxc, (xc, dyc))| work(xc, dyc, Some(dxc)))
+                    .collect();
+            })
+        };
+        (Some(dx), partial)
+    } else {
+        let partial = x
+            .par_chunks(per * chw)
+            .zip(dy.par_chunks(per * ohw))
+            .map(|(xc, dyc)| work(xc, dyc, None))
+            .collect();
+        (None, partial)
+    };
+    let mut parts = partial.into_iter();
+    let mut dw = parts.next().unwrap_or_else(|| vec![0f32; wlen]);
+    for p in parts {
+        simd::add_into::<false>(&mut dw, &p);
+    }
+    (dx, dw)
+}
+
 /// Gradients of `y = conv(x, w)`: `dx` (when `want_dx`) and `dw`.
 pub(crate) fn backward(
     g: &Geom,
@@ -401,6 +714,7 @@ pub(crate) struct Conv2dOp {
     pub stride: usize,
     pub padding: usize,
     pub groups: usize,
+    pub algo: ConvAlgorithm,
 }
 
 impl CustomOp2 for Conv2dOp {
@@ -424,8 +738,17 @@ impl CustomOp2 for Conv2dOp {
         )?;
         let x = cpu_f32(s1, l1)?;
         let wt = cpu_f32(s2, l2)?;
-        // SAFETY: the GEMMs of all images and groups write every output element.
-        let y = unsafe { simd::filled(g.n * g.o * g.hw_out(), |y| forward(&g, x, wt, y)) };
+        let len = g.n * g.o * g.hw_out();
+        let y = if g.use_direct(self.algo)? {
+            // SAFETY: every (image, group) task unpacks its whole output block.
+            unsafe { simd::filled(len, |y| forward_direct(&g, x, wt, y)) }
+        } else if g.pointwise_batched() && self.algo != ConvAlgorithm::Gemm {
+            // SAFETY: every run of images scatters its whole output block.
+            unsafe { simd::filled(len, |y| forward_pointwise(&g, x, wt, y)) }
+        } else {
+            // SAFETY: the GEMMs of all images and groups write every output element.
+            unsafe { simd::filled(len, |y| forward(&g, x, wt, y)) }
+        };
         Ok((CpuStorage::F32(y), Shape::from((g.n, g.o, g.ho, g.wo))))
     }
 
@@ -445,9 +768,19 @@ impl CustomOp2 for Conv2dOp {
         )?;
         // The network's input is not a variable: skip its gradient (the stem's col2im).
         let want_dx = x.track_op();
+        let direct = g.use_direct(self.algo)?;
+        let batched = g.pointwise_batched() && self.algo != ConvAlgorithm::Gemm;
         let (dx, dw) = with_f32(x, |xs| {
             with_f32(wt, |ws| {
-                with_f32(grad, |gs| backward(&g, xs, ws, gs, want_dx))
+                with_f32(grad, |gs| {
+                    if direct {
+                        backward_direct(&g, xs, ws, gs, want_dx)
+                    } else if batched {
+                        backward_pointwise(&g, xs, ws, gs, want_dx)
+                    } else {
+                        backward(&g, xs, ws, gs, want_dx)
+                    }
+                })
             })
         })???;
         let dev = x.device();

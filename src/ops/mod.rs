@@ -23,6 +23,7 @@
 
 mod bn;
 mod conv;
+mod direct;
 mod eltwise;
 mod simd;
 
@@ -42,17 +43,63 @@ pub fn is_fast(t: &Tensor) -> bool {
     !reference && t.device().is_cpu() && t.dtype() == DType::F32
 }
 
+/// How [`conv2d_using`] computes a convolution on the CPU (f32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConvAlgorithm {
+    /// The direct 3×3 kernel for stride-1, padding-1 convolutions with narrow groups (up to 32
+    /// input channels per group: every X block's grouped 3×3 and the stems); 1×1 convolutions
+    /// with one group as one GEMM per run of images; im2col + GEMM per image for the rest.
+    #[default]
+    Auto,
+    /// im2col + one GEMM per image and group, for every shape (the path before the direct
+    /// kernel and the batched 1×1; kept to compare against).
+    Gemm,
+    /// The direct kernel (AVX2 + FMA, 3×3, stride 1, padding 1); an error elsewhere.
+    Direct,
+}
+
+/// Whether [`ConvAlgorithm::Direct`] can run on this CPU (x86-64 with AVX2 and FMA).
+pub fn direct_conv_available() -> bool {
+    direct::available()
+}
+
 /// 2-D convolution `[N, C, H, W] * [O, C / groups, K, K] → [N, O, Ho, Wo]` with square kernel,
 /// zero padding `padding`, stride `stride`, dilation 1; differentiable in both arguments.
 ///
-/// On the CPU in f32 this is one op (im2col + GEMM per group inside, see `conv.rs`); elsewhere
-/// it is candle's `conv2d`.
+/// On the CPU in f32 this is one op with the groups inside (a direct 3×3 kernel or im2col +
+/// GEMM, see [`ConvAlgorithm`]); elsewhere it is candle's `conv2d`.
+///
+/// ```
+/// use candle_core::{Device, Tensor};
+/// // A grouped 3×3 convolution: 8 channels in 2 groups of 4.
+/// let x = Tensor::ones((1, 8, 5, 5), candle_core::DType::F32, &Device::Cpu)?;
+/// let w = Tensor::ones((8, 4, 3, 3), candle_core::DType::F32, &Device::Cpu)?;
+/// let y = regnet_lab::ops::conv2d(&x, &w, 1, 1, 2)?;
+/// assert_eq!(y.dims(), &[1, 8, 5, 5]);
+/// // The centre sees 4 channels × 9 taps of ones; a corner 4 × 4.
+/// let y = y.squeeze(0)?.to_vec3::<f32>()?;
+/// assert_eq!((y[0][2][2], y[0][0][0]), (36.0, 16.0));
+/// # Ok::<(), candle_core::Error>(())
+/// ```
 pub fn conv2d(
     x: &Tensor,
     w: &Tensor,
     stride: usize,
     padding: usize,
     groups: usize,
+) -> Result<Tensor> {
+    conv2d_using(x, w, stride, padding, groups, ConvAlgorithm::Auto)
+}
+
+/// [`conv2d`] with the CPU algorithm chosen by the caller: for tests and benchmarks that
+/// compare the paths. Off the fast path (not f32 on the CPU) `algo` is ignored.
+pub fn conv2d_using(
+    x: &Tensor,
+    w: &Tensor,
+    stride: usize,
+    padding: usize,
+    groups: usize,
+    algo: ConvAlgorithm,
 ) -> Result<Tensor> {
     if is_fast(x) && is_fast(w) {
         tune_allocator();
@@ -64,6 +111,7 @@ pub fn conv2d(
                 stride,
                 padding,
                 groups,
+                algo,
             },
         )
     } else {
