@@ -1,5 +1,5 @@
-//! Which CPU algorithm to use for a 3×3 stride-1 convolution: the direct kernel against
-//! im2col + GEMM, forward + backward, across group widths and map sizes.
+//! Which CPU algorithm to use for a 3×3 convolution (padding 1, stride 1 or 2): the direct
+//! kernel against im2col + GEMM, forward + backward, across group widths and map sizes.
 //!
 //! `ops::ConvAlgorithm::Auto` gives the direct kernel groups up to a width chosen from this
 //! table (`DIRECT_MAX_GROUP_WIDTH` in `src/ops/conv.rs`). Run it quietly:
@@ -15,9 +15,16 @@ use candle_core::{Device, Tensor, Var};
 use regnet_lab::ops::{self, ConvAlgorithm};
 
 /// Median milliseconds of a forward + backward pass over `iters` timed runs after warm-up.
-fn time_ms(x: &Var, w: &Var, groups: usize, algo: ConvAlgorithm, iters: usize) -> Result<f64> {
+fn time_ms(
+    x: &Var,
+    w: &Var,
+    stride: usize,
+    groups: usize,
+    algo: ConvAlgorithm,
+    iters: usize,
+) -> Result<f64> {
     let step = || -> Result<()> {
-        let y = ops::conv2d_using(x.as_tensor(), w.as_tensor(), 1, 1, groups, algo)?;
+        let y = ops::conv2d_using(x.as_tensor(), w.as_tensor(), stride, 1, groups, algo)?;
         y.sum_all()?.backward()?;
         Ok(())
     };
@@ -46,9 +53,9 @@ fn main() -> Result<()> {
         rayon::current_num_threads()
     );
     println!(
-        "| input → output channels | group width | map | GEMM ms | direct ms | direct speed-up |"
+        "| input → output channels | group width | map | stride | GEMM ms | direct ms | direct speed-up |"
     );
-    println!("| --- | ---: | --- | ---: | ---: | ---: |");
+    println!("| --- | ---: | --- | ---: | ---: | ---: | ---: |");
     // (in, out, group width, map side): the X blocks' grouped convs at several widths, then
     // dense ones (one group) like the stems and AnyNetX_A's free group widths.
     let cases = [
@@ -70,15 +77,27 @@ fn main() -> Result<()> {
         (24, 24, 24, 32),
         (64, 64, 64, 8),
     ];
-    for (c, o, cg, hw) in cases {
+    // The first block of each stage: stride 2.
+    let strided = [
+        (56, 56, 8, 32),
+        (152, 152, 8, 16),
+        (368, 368, 8, 8),
+        (192, 192, 32, 16),
+        (192, 192, 48, 16),
+    ];
+    let all = cases
+        .iter()
+        .map(|&(c, o, cg, hw)| (c, o, cg, hw, 1))
+        .chain(strided.iter().map(|&(c, o, cg, hw)| (c, o, cg, hw, 2)));
+    for (c, o, cg, hw, stride) in all {
         let groups = c / cg;
         let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (n, c, hw, hw), &dev)?)?;
         let w = Var::from_tensor(&Tensor::randn(0f32, 0.1, (o, cg, 3, 3), &dev)?)?;
         let iters = if hw >= 16 { 9 } else { 21 };
-        let gemm = time_ms(&x, &w, groups, ConvAlgorithm::Gemm, iters)?;
-        let direct = time_ms(&x, &w, groups, ConvAlgorithm::Direct, iters)?;
+        let gemm = time_ms(&x, &w, stride, groups, ConvAlgorithm::Gemm, iters)?;
+        let direct = time_ms(&x, &w, stride, groups, ConvAlgorithm::Direct, iters)?;
         println!(
-            "| {c} → {o} | {cg} | {hw}×{hw} | {gemm:.2} | {direct:.2} | {:.2}× |",
+            "| {c} → {o} | {cg} | {hw}×{hw} | {stride} | {gemm:.2} | {direct:.2} | {:.2}× |",
             gemm / direct
         );
     }

@@ -45,7 +45,7 @@ fn check(
     for algo in [ConvAlgorithm::Auto, ConvAlgorithm::Gemm] {
         check_using(n, c, hw, o, k, stride, padding, groups, algo)?;
     }
-    if k == 3 && stride == 1 && padding == 1 && ops::direct_conv_available() {
+    if k == 3 && stride <= 2 && padding == 1 && ops::direct_conv_available() {
         check_using(
             n,
             c,
@@ -111,15 +111,28 @@ fn grouped_3x3_every_group_count() -> Result<()> {
 #[test]
 fn direct_kernel_tiles_and_tails() -> Result<()> {
     // The direct kernel computes 4 output channels × 3 vectors of 8 at a time: channel counts
-    // per group of 1 (depthwise) to 9 and maps whose flat padded grid (H·(W+2)) is below,
-    // at and above one tile, including 1-pixel and single-row maps.
+    // per group of 1 (depthwise) to 9 and maps whose flat padded grid is below, at and above
+    // one tile, including 1-pixel and single-row maps, odd and even sizes (which decide the
+    // phase planes at stride 2).
     for (cg, og) in [(1, 1), (1, 2), (3, 5), (4, 4), (8, 8), (9, 7), (2, 16)] {
-        for (h, w) in [(1, 1), (1, 9), (4, 4), (5, 3), (7, 7), (8, 8), (3, 22)] {
-            check(3, 2 * cg, (h, w), 2 * og, 3, 1, 1, 2)?;
+        for (h, w) in [
+            (1, 1),
+            (1, 9),
+            (4, 4),
+            (5, 3),
+            (7, 7),
+            (8, 8),
+            (3, 22),
+            (6, 9),
+        ] {
+            for stride in [1, 2] {
+                check(3, 2 * cg, (h, w), 2 * og, 3, stride, 1, 2)?;
+            }
         }
     }
     // Widths above the automatic choice's limit, and one group.
     check(2, 40, (6, 5), 24, 3, 1, 1, 1)?;
+    check(2, 40, (7, 6), 24, 3, 2, 1, 1)?;
     Ok(())
 }
 
@@ -129,7 +142,7 @@ fn direct_kernel_refuses_other_shapes() -> Result<()> {
     let x = Tensor::zeros((1, 4, 6, 6), candle_core::DType::F32, &dev)?;
     let w3 = Tensor::zeros((4, 2, 3, 3), candle_core::DType::F32, &dev)?;
     let w1 = Tensor::zeros((4, 2, 1, 1), candle_core::DType::F32, &dev)?;
-    for (w, stride, padding) in [(&w3, 2, 1), (&w3, 1, 0), (&w1, 1, 0)] {
+    for (w, stride, padding) in [(&w3, 3, 1), (&w3, 1, 0), (&w3, 2, 0), (&w1, 1, 0)] {
         let e = ops::conv2d_using(&x, w, stride, padding, 2, ConvAlgorithm::Direct)
             .expect_err("direct kernel on a shape it does not handle");
         assert!(e.to_string().contains("direct kernel"), "{e}");

@@ -22,9 +22,11 @@ use std::mem::MaybeUninit;
 use super::{ConvAlgorithm, cpu_f32, direct, simd, with_f32};
 
 /// Widest group (input channels per group) that [`ConvAlgorithm::Auto`] gives the direct
-/// kernel; wider groups make GEMMs large enough to win. Measured with
-/// `examples/conv_algorithms.rs` (README, "Performance").
-const DIRECT_MAX_GROUP_WIDTH: usize = 32;
+/// kernel at stride 1 and at stride 2; wider groups make GEMMs large enough to win. At stride
+/// 2 the direct kernel does 16/9 of the multiply-adds (2×2 taps over four phases) and wins
+/// only narrowly at width 8. Measured with `examples/conv_algorithms.rs` (README,
+/// "Performance").
+const DIRECT_MAX_GROUP_WIDTH: [usize; 2] = [32, 8];
 
 /// Geometry of one convolution.
 #[derive(Debug, Clone, Copy)]
@@ -107,14 +109,17 @@ impl Geom {
     }
     /// Whether the direct 3×3 kernel ([`direct`]) computes this convolution, as `algo` asks.
     fn use_direct(&self, algo: ConvAlgorithm) -> Result<bool> {
-        let applies = self.k == 3 && self.stride == 1 && self.padding == 1 && direct::available();
+        let applies = self.k == 3
+            && (self.stride == 1 || self.stride == 2)
+            && self.padding == 1
+            && direct::available();
         Ok(match algo {
             ConvAlgorithm::Gemm => false,
-            ConvAlgorithm::Auto => applies && self.cg() <= DIRECT_MAX_GROUP_WIDTH,
+            ConvAlgorithm::Auto => applies && self.cg() <= DIRECT_MAX_GROUP_WIDTH[self.stride - 1],
             ConvAlgorithm::Direct if applies => true,
             ConvAlgorithm::Direct => candle_core::bail!(
-                "ops::conv2d: the direct kernel needs a 3×3 kernel, stride 1, padding 1 and an \
-                 x86-64 CPU with AVX2 + FMA; got {}×{} stride {} padding {}{}",
+                "ops::conv2d: the direct kernel needs a 3×3 kernel, stride 1 or 2, padding 1 and \
+                 an x86-64 CPU with AVX2 + FMA; got {}×{} stride {} padding {}{}",
                 self.k,
                 self.k,
                 self.stride,
@@ -511,23 +516,54 @@ fn backward_pointwise(
     (dx, dw)
 }
 
+/// The direct kernel's layout of `g` (a 3×3, padding-1 convolution at stride 1 or 2).
+fn conv3x3(g: &Geom) -> Result<direct::Conv3x3> {
+    direct::Conv3x3::new(g.h, g.w, g.stride)
+        .ok_or_else(|| candle_core::Error::msg("ops::conv2d: direct kernel at stride 1 or 2 only"))
+}
+
+/// Every group's kernel rearranged by `f` (one of `Conv3x3`'s weight layouts).
+fn per_group(
+    g: &Geom,
+    d: &direct::Conv3x3,
+    wt: &[f32],
+    f: impl Fn(&direct::Conv3x3, &[f32], usize, usize, &mut [f32]),
+) -> Vec<f32> {
+    let (cg, og) = (g.cg(), g.og());
+    let len = og * cg * d.phases() * d.tap_count();
+    let mut out = vec![0f32; g.groups * len];
+    for gi in 0..g.groups {
+        f(d, &wt[gi * og * cg * 9..], og, cg, &mut out[gi * len..]);
+    }
+    out
+}
+
 /// `y = conv(x, w)` into `y` by the direct 3×3 kernel: one task per (image, group), each
-/// padding its group's input channels into a scratch buffer of its worker. Writes every
-/// element of `y`.
-fn forward_direct(g: &Geom, x: &[f32], wt: &[f32], y: &mut [MaybeUninit<f32>]) {
-    let p = direct::Plane::new(g.h, g.w);
+/// laying its group's input channels out as planes in a scratch buffer of its worker. Writes
+/// every element of `y`.
+fn forward_direct(
+    g: &Geom,
+    d: &direct::Conv3x3,
+    x: &[f32],
+    wt: &[f32],
+    y: &mut [MaybeUninit<f32>],
+) {
     let (cg, og, hw) = (g.cg(), g.og(), g.hw_in());
+    let planes = cg * d.phases();
+    let wf = per_group(g, d, wt, direct::Conv3x3::forward_weights);
+    let wlen = og * planes * d.tap_count();
+    let pass = d.forward_pass();
     let groups = g.groups;
-    y.par_chunks_mut(og * hw)
+    y.par_chunks_mut(og * g.hw_out())
         .enumerate()
         .with_min_len(groups.min(8))
         .for_each_init(
-            || (vec![0f32; p.padded_len(cg)], vec![0f32; og * p.flat()]),
-            |(xpad, flat), (task, yb)| {
+            || (vec![0f32; d.planes(planes)], vec![0f32; og * pass.flat()]),
+            |(xp, flat), (task, yb)| {
                 let (i, gi) = (task / groups, task % groups);
-                p.pad(&x[(i * g.c + gi * cg) * hw..], cg, xpad);
-                direct::conv(&p, xpad, cg, &wt[gi * og * cg * 9..], og, flat);
-                p.unpack(flat, og, yb);
+                d.input_planes(&x[(i * g.c + gi * cg) * hw..], cg, xp);
+                direct::conv(pass, xp, planes, &wf[gi * wlen..], og, flat);
+                d.unpack_output(flat, og, yb);
             },
         );
 }
@@ -540,46 +576,54 @@ fn backward_direct(
     wt: &[f32],
     dy: &[f32],
     want_dx: bool,
-) -> (Option<Vec<f32>>, Vec<f32>) {
-    let p = direct::Plane::new(g.h, g.w);
+) -> Result<(Option<Vec<f32>>, Vec<f32>)> {
+    let d = conv3x3(g)?;
     let (cg, og, hw) = (g.cg(), g.og(), g.hw_in());
-    let (chw, ohw) = (g.c * hw, g.o * hw);
+    let (chw, ohw) = (g.c * hw, g.o * g.hw_out());
     let (per, _) = chunking(g.n);
-    let wlen = g.o * cg * 9;
+    let planes = cg * d.phases();
+    let t = d.tap_count();
+    let wlen = og * planes * t;
     // The input gradient is a convolution of dy with each group's kernel transposed and flipped.
-    let mut wflip = vec![0f32; wlen];
-    for gi in 0..g.groups {
-        let at = gi * og * cg * 9;
-        direct::transpose_flip(&wt[at..], og, cg, &mut wflip[at..]);
-    }
+    let wb = per_group(g, &d, wt, direct::Conv3x3::backward_weights);
+    let (fwd, bwd) = (d.forward_pass(), d.backward_pass());
     let work = |xc: &[f32], dyc: &[f32], mut dxc: Option<&mut [MaybeUninit<f32>]>| -> Vec<f32> {
-        let mut lanes = vec![0f32; direct::lanes_len(g.o, cg)];
-        let mut xpad = vec![0f32; p.padded_len(g.c)];
-        let mut dypad = vec![0f32; p.padded_len(g.o)];
-        let mut flat = vec![0f32; cg * p.flat()];
+        let mut lanes = vec![0f32; g.groups * direct::lanes_len(og, planes, t)];
+        let mut xp = vec![0f32; d.planes(g.c * d.phases())];
+        let mut dyp = vec![0f32; d.planes(g.o)];
+        let mut flat = vec![0f32; planes * bwd.flat()];
         for (i, (xi, dyi)) in xc.chunks(chw).zip(dyc.chunks(ohw)).enumerate() {
-            p.pad(xi, g.c, &mut xpad);
-            p.pad(dyi, g.o, &mut dypad);
+            d.input_planes(xi, g.c, &mut xp);
+            d.output_planes(dyi, g.o, &mut dyp);
             for gi in 0..g.groups {
-                let dyg = &dypad[p.padded_len(gi * og)..];
+                let dyg = &dyp[d.planes(gi * og)..];
                 direct::weight_grad(
-                    &p,
+                    fwd,
                     dyg,
+                    d.dy_offset(),
                     og,
-                    &xpad[p.padded_len(gi * cg)..],
-                    cg,
-                    &mut lanes[direct::lanes_len(gi * og, cg)..],
+                    &xp[d.planes(gi * planes)..],
+                    planes,
+                    &mut lanes[gi * direct::lanes_len(og, planes, t)..],
                 );
                 if let Some(dxc) = dxc.as_deref_mut() {
-                    direct::conv(&p, dyg, og, &wflip[gi * og * cg * 9..], cg, &mut flat);
-                    p.unpack(&flat, cg, &mut dxc[i * chw + gi * cg * hw..]);
+                    direct::conv(bwd, dyg, og, &wb[gi * wlen..], planes, &mut flat);
+                    d.unpack_input_grad(&flat, cg, &mut dxc[i * chw + gi * cg * hw..]);
                 }
             }
         }
-        let mut dw = vec![0f32; wlen];
-        direct::sum_lanes(&lanes, &mut dw);
+        let mut dw = vec![0f32; g.o * cg * 9];
+        for gi in 0..g.groups {
+            d.add_weight_grad(
+                &lanes[gi * direct::lanes_len(og, planes, t)..],
+                og,
+                cg,
+                &mut dw[gi * og * cg * 9..],
+            );
+        }
         dw
     };
+    let wlen = g.o * cg * 9;
     let (dx, partial): (Option<Vec<f32>>, Vec<Vec<f32>>) = if want_dx {
         let mut partial = Vec::new();
         // SAFETY: every image's every group unpacks its whole input gradient into `dx`.
@@ -606,7 +650,7 @@ fn backward_direct(
     for p in parts {
         simd::add_into::<false>(&mut dw, &p);
     }
-    (dx, dw)
+    Ok((dx, dw))
 }
 
 /// Gradients of `y = conv(x, w)`: `dx` (when `want_dx`) and `dw`.
@@ -740,8 +784,9 @@ impl CustomOp2 for Conv2dOp {
         let wt = cpu_f32(s2, l2)?;
         let len = g.n * g.o * g.hw_out();
         let y = if g.use_direct(self.algo)? {
+            let d = conv3x3(&g)?;
             // SAFETY: every (image, group) task unpacks its whole output block.
-            unsafe { simd::filled(len, |y| forward_direct(&g, x, wt, y)) }
+            unsafe { simd::filled(len, |y| forward_direct(&g, &d, x, wt, y)) }
         } else if g.pointwise_batched() && self.algo != ConvAlgorithm::Gemm {
             // SAFETY: every run of images scatters its whole output block.
             unsafe { simd::filled(len, |y| forward_pointwise(&g, x, wt, y)) }
@@ -776,13 +821,13 @@ impl CustomOp2 for Conv2dOp {
                     if direct {
                         backward_direct(&g, xs, ws, gs, want_dx)
                     } else if batched {
-                        backward_pointwise(&g, xs, ws, gs, want_dx)
+                        Ok(backward_pointwise(&g, xs, ws, gs, want_dx))
                     } else {
-                        backward(&g, xs, ws, gs, want_dx)
+                        Ok(backward(&g, xs, ws, gs, want_dx))
                     }
                 })
             })
-        })???;
+        })????;
         let dev = x.device();
         let dx = match dx {
             Some(v) => Some(Tensor::from_vec(v, x.shape(), dev)?),

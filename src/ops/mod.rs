@@ -1,4 +1,5 @@
-//! Fast CPU kernels for the training step: grouped convolution, BatchNorm (+ ReLU), and
+//! Fast CPU kernels for the training step: grouped convolution (a direct 3×3 kernel for narrow
+//! groups, batched GEMMs for 1×1, im2col + GEMM otherwise), BatchNorm (+ ReLU), and
 //! `relu(a + b)`, each a single candle custom op with a hand-written backward.
 //!
 //! Why this module exists: plain candle 0.11 trains these networks several times slower than
@@ -46,15 +47,16 @@ pub fn is_fast(t: &Tensor) -> bool {
 /// How [`conv2d_using`] computes a convolution on the CPU (f32).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConvAlgorithm {
-    /// The direct 3×3 kernel for stride-1, padding-1 convolutions with narrow groups (up to 32
-    /// input channels per group: every X block's grouped 3×3 and the stems); 1×1 convolutions
-    /// with one group as one GEMM per run of images; im2col + GEMM per image for the rest.
+    /// The direct 3×3 kernel for padding-1 convolutions with narrow groups (up to 32 input
+    /// channels per group at stride 1, 8 at stride 2: the X blocks' grouped 3×3s and the
+    /// stems); 1×1 convolutions with one group as one GEMM per run of images; im2col + GEMM
+    /// per image for the rest.
     #[default]
     Auto,
     /// im2col + one GEMM per image and group, for every shape (the path before the direct
     /// kernel and the batched 1×1; kept to compare against).
     Gemm,
-    /// The direct kernel (AVX2 + FMA, 3×3, stride 1, padding 1); an error elsewhere.
+    /// The direct kernel (AVX2 + FMA, 3×3, stride 1 or 2, padding 1); an error elsewhere.
     Direct,
 }
 
