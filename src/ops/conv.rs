@@ -353,7 +353,6 @@ fn gather(g: &Geom, src: &[f32], m: usize, input: bool) -> Vec<f32> {
                     let from = &src[(i * ch + c) * hw..][..hw];
                     let to = &mut cat[c * cols + i * hwo..][..hwo];
                     if s == 1 {
-                        // Element loops: rows of 16–1 024 floats would each be a `memmove` call.
                         for (d, v) in to.iter_mut().zip(from) {
                             d.write(*v);
                         }

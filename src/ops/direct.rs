@@ -294,12 +294,10 @@ impl Conv3x3 {
     }
 }
 
-/// `dst = src` as an element loop: short rows would otherwise each be a `memmove` call.
+/// `dst = src` for one row.
 #[inline(always)]
 fn copy(dst: &mut [f32], src: &[f32]) {
-    for (d, v) in dst.iter_mut().zip(src) {
-        *d = *v;
-    }
+    dst.copy_from_slice(src);
 }
 
 /// `out[o] = Σ_i Σ_t w[o, i, t] · x[i] ≫ taps[t]` on the grid of `pass`: `x` holds `cin`
