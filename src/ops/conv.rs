@@ -28,6 +28,15 @@ use super::{ConvAlgorithm, cpu_f32, direct, simd, with_f32};
 /// "Performance").
 const DIRECT_MAX_GROUP_WIDTH: [usize; 2] = [32, 8];
 
+/// Whether [`ConvAlgorithm::Auto`] uses the direct kernel at all: only in builds without debug
+/// assertions. The kernel relies on the optimiser to keep its tiles in registers: in this
+/// crate's dev profile (opt-level 1, debug assertions) `examples/conv_algorithms.rs` measured
+/// it 1.3–4.5× slower than im2col + GEMM (whose work happens in the optimised `gemm` crate) at
+/// group widths 1–16, and at opt-level 2 with debug assertions (evcxr's default) still 1.3–2×
+/// slower from group width 8. Release builds, benches and `--release` binaries get it; tests
+/// check it through [`ConvAlgorithm::Direct`].
+const DIRECT_PAYS: bool = !cfg!(debug_assertions);
+
 /// Geometry of one convolution.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Geom {
@@ -115,7 +124,9 @@ impl Geom {
             && direct::available();
         Ok(match algo {
             ConvAlgorithm::Gemm => false,
-            ConvAlgorithm::Auto => applies && self.cg() <= DIRECT_MAX_GROUP_WIDTH[self.stride - 1],
+            ConvAlgorithm::Auto => {
+                applies && DIRECT_PAYS && self.cg() <= DIRECT_MAX_GROUP_WIDTH[self.stride - 1]
+            }
             ConvAlgorithm::Direct if applies => true,
             ConvAlgorithm::Direct => candle_core::bail!(
                 "ops::conv2d: the direct kernel needs a 3×3 kernel, stride 1 or 2, padding 1 and \

@@ -49,8 +49,8 @@ pub fn is_fast(t: &Tensor) -> bool {
 pub enum ConvAlgorithm {
     /// The direct 3×3 kernel for padding-1 convolutions with narrow groups (up to 32 input
     /// channels per group at stride 1, 8 at stride 2: the X blocks' grouped 3×3s and the
-    /// stems); 1×1 convolutions with one group as one GEMM per run of images; im2col + GEMM
-    /// per image for the rest.
+    /// stems) in optimised builds without debug assertions (`--release`); 1×1 convolutions
+    /// with one group as one GEMM per run of images; im2col + GEMM per image for the rest.
     #[default]
     Auto,
     /// im2col + one GEMM per image and group, for every shape (the path before the direct
