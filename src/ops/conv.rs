@@ -430,8 +430,8 @@ fn backward_pointwise(
     dy: &[f32],
     want_dx: bool,
 ) -> (Option<Vec<f32>>, Vec<f32>) {
-    let (chw, ohw, hwo) = (g.c * g.hw_in(), g.o * g.hw_out(), g.hw_out());
-    let (per, par) = chunking(g.n);
+    let (chw, hwo) = (g.c * g.hw_in(), g.hw_out());
+    let (_, par) = chunking(g.n);
     let wlen = g.o * g.c;
     let work = |xc: &[f32], dyc: &[f32], dxc: Option<&mut [MaybeUninit<f32>]>| -> Vec<f32> {
         let m = xc.len() / chw;
@@ -497,9 +497,29 @@ fn backward_pointwise(
         }
         dw
     };
+    // SAFETY: `work` writes every pixel of its run's input gradient.
+    unsafe { over_image_runs(g, x, dy, want_dx, wlen, work) }
+}
+
+/// The backward passes' driver: `work` gets runs of images (their inputs, output gradients and,
+/// when `want_dx`, their slice of the input gradient) in parallel and returns its run's weight
+/// gradient (`wlen` values); the runs' weight gradients are summed.
+///
+/// # Safety
+/// `work` must write every element of the input-gradient slice it is given.
+unsafe fn over_image_runs(
+    g: &Geom,
+    x: &[f32],
+    dy: &[f32],
+    want_dx: bool,
+    wlen: usize,
+    work: impl Fn(&[f32], &[f32], Option<&mut [MaybeUninit<f32>]>) -> Vec<f32> + Sync,
+) -> (Option<Vec<f32>>, Vec<f32>) {
+    let (chw, ohw) = (g.c * g.hw_in(), g.o * g.hw_out());
+    let (per, _) = chunking(g.n);
     let (dx, partial): (Option<Vec<f32>>, Vec<Vec<f32>>) = if want_dx {
         let mut partial = Vec::new();
-        // SAFETY: every run of images writes every pixel of its input gradient.
+        // SAFETY: the caller's `work` writes every element of each run's slice.
         let dx = unsafe {
             simd::filled(g.n * chw, |dx| {
                 partial = dx
@@ -590,7 +610,6 @@ fn backward_direct(
     let d = conv3x3(g)?;
     let (cg, og, hw) = (g.cg(), g.og(), g.hw_in());
     let (chw, ohw) = (g.c * hw, g.o * g.hw_out());
-    let (per, _) = chunking(g.n);
     let planes = cg * d.phases();
     let t = d.tap_count();
     let wlen = og * planes * t;
@@ -633,34 +652,8 @@ fn backward_direct(
         }
         dw
     };
-    let wlen = g.o * cg * 9;
-    let (dx, partial): (Option<Vec<f32>>, Vec<Vec<f32>>) = if want_dx {
-        let mut partial = Vec::new();
-        // SAFETY: every image's every group unpacks its whole input gradient into `dx`.
-        let dx = unsafe {
-            simd::filled(g.n * chw, |dx| {
-                partial = dx
-                    .par_chunks_mut(per * chw)
-                    .zip(x.par_chunks(per * chw).zip(dy.par_chunks(per * ohw)))
-                    .map(|(dxc, (xc, dyc))| work(xc, dyc, Some(dxc)))
-                    .collect();
-            })
-        };
-        (Some(dx), partial)
-    } else {
-        let partial = x
-            .par_chunks(per * chw)
-            .zip(dy.par_chunks(per * ohw))
-            .map(|(xc, dyc)| work(xc, dyc, None))
-            .collect();
-        (None, partial)
-    };
-    let mut parts = partial.into_iter();
-    let mut dw = parts.next().unwrap_or_else(|| vec![0f32; wlen]);
-    for p in parts {
-        simd::add_into::<false>(&mut dw, &p);
-    }
-    Ok((dx, dw))
+    // SAFETY: every image's every group unpacks its whole input gradient.
+    Ok(unsafe { over_image_runs(g, x, dy, want_dx, g.o * cg * 9, work) })
 }
 
 /// Gradients of `y = conv(x, w)`: `dx` (when `want_dx`) and `dw`.
