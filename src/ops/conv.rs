@@ -224,8 +224,8 @@ fn im2col(g: &Geom, x: &[f32], col: &mut [f32], pad: &mut [f32]) {
 }
 
 /// The adjoint of [`im2col`]: add every column entry back to the pixel it was read from,
-/// through the padded scratch `pad`; writes (does not accumulate into) `dx`.
-fn col2im(g: &Geom, col: &[f32], dx: &mut [f32], pad: &mut [f32]) {
+/// through the padded scratch `pad`; writes every element of `dx` (does not accumulate).
+fn col2im(g: &Geom, col: &[f32], dx: &mut [MaybeUninit<f32>], pad: &mut [f32]) {
     let (k, s, p, hwo) = (g.k, g.stride, g.padding, g.hw_out());
     let wp = g.w + 2 * p;
     for c in 0..g.c {
@@ -247,10 +247,10 @@ fn col2im(g: &Geom, col: &[f32], dx: &mut [f32], pad: &mut [f32]) {
         }
         let dxc = &mut dx[c * g.hw_in()..][..g.hw_in()];
         for iy in 0..g.h {
-            copy_row(
-                &mut dxc[iy * g.w..][..g.w],
-                &pad[(iy + p) * wp + p..][..g.w],
-            );
+            let from = &pad[(iy + p) * wp + p..][..g.w];
+            for (d, v) in dxc[iy * g.w..][..g.w].iter_mut().zip(from) {
+                d.write(*v);
+            }
         }
     }
 }
@@ -665,12 +665,12 @@ pub(crate) fn backward(
     want_dx: bool,
 ) -> (Option<Vec<f32>>, Vec<f32>) {
     let (chw, ohw) = (g.c * g.hw_in(), g.o * g.hw_out());
-    let (per, par) = chunking(g.n);
+    let (_, par) = chunking(g.n);
     let (og, kk, hwo) = (g.og(), g.kk(), g.hw_out());
     let wlen = g.o * kk;
-    // One worker: its images, their slice of dx (empty when not wanted), a weight-gradient
-    // accumulator of its own.
-    let work = |xc: &[f32], dyc: &[f32], mut dxc: Option<&mut [f32]>| -> Vec<f32> {
+    // One worker: its images, their slice of dx (when wanted), a weight-gradient accumulator
+    // of its own.
+    let work = |xc: &[f32], dyc: &[f32], mut dxc: Option<&mut [MaybeUninit<f32>]>| -> Vec<f32> {
         let mut dw = vec![0f32; wlen];
         let mut col = vec![0f32; g.col_len()];
         let mut pad = vec![0f32; g.pad_len()];
@@ -706,7 +706,7 @@ pub(crate) fn backward(
                 let dxi = &mut dxc[i * chw..][..chw];
                 // dcols_g = W_gᵀ · dY_g, straight into dx for a pointwise conv.
                 let target: &mut [MaybeUninit<f32>] = if g.pointwise() {
-                    uninit(dxi)
+                    dxi
                 } else {
                     uninit(&mut dcol)
                 };
@@ -732,28 +732,9 @@ pub(crate) fn backward(
         }
         dw
     };
-    let (dx, partial): (Option<Vec<f32>>, Vec<Vec<f32>>) = if want_dx {
-        let mut dx = vec![0f32; g.n * chw];
-        let partial = dx
-            .par_chunks_mut(per * chw)
-            .zip(x.par_chunks(per * chw).zip(dy.par_chunks(per * ohw)))
-            .map(|(dxc, (xc, dyc))| work(xc, dyc, Some(dxc)))
-            .collect();
-        (Some(dx), partial)
-    } else {
-        let partial = x
-            .par_chunks(per * chw)
-            .zip(dy.par_chunks(per * ohw))
-            .map(|(xc, dyc)| work(xc, dyc, None))
-            .collect();
-        (None, partial)
-    };
-    let mut parts = partial.into_iter();
-    let mut dw = parts.next().unwrap_or_else(|| vec![0f32; wlen]);
-    for p in parts {
-        simd::add_into::<false>(&mut dw, &p);
-    }
-    (dx, dw)
+    // SAFETY: every image's input gradient is written whole, by the GEMMs straight into it
+    // (pointwise) or by `col2im`.
+    unsafe { over_image_runs(g, x, dy, want_dx, wlen, work) }
 }
 
 /// The candle op: `conv2d(x, w)` with gradients for both.
