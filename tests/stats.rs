@@ -603,3 +603,215 @@ fn rank_correlations_match_scipy() {
     let r = spearman(&[1.0, 2.0, f64::NAN], &[1.0, 2.0, 3.0]).unwrap();
     assert_eq!((r.n, r.n_excluded, r.pvalue), (2, 1, None));
 }
+
+// ---- Power: planning how many models a KS comparison needs ----
+
+/// `n` values `start, start + 1, …`: with a second run shifted by `h`, the two have D = h / n.
+fn ladder(n: usize, start: f64) -> Vec<f64> {
+    (0..n).map(|i| start + i as f64).collect()
+}
+
+#[test]
+fn the_critical_distance_is_where_the_exact_test_starts_to_reject() {
+    for (n, alpha) in [(5, 0.05), (10, 0.05), (32, 0.05), (32, 0.01), (64, 0.001)] {
+        let d = ks_critical_distance(n, n, alpha).unwrap();
+        let h = (d * n as f64).round() as usize;
+        let at = ks_2samp(&ladder(n, 0.0), &ladder(n, h as f64 - 0.5)).unwrap();
+        assert!((at.statistic - d).abs() < 1e-12);
+        assert!(at.pvalue <= alpha, "n {n}: p {} at D {d}", at.pvalue);
+        let below = ks_2samp(&ladder(n, 0.0), &ladder(n, h as f64 - 1.5)).unwrap();
+        assert!(
+            below.pvalue > alpha,
+            "n {n}: p {} one step below",
+            below.pvalue
+        );
+    }
+    assert_eq!(ks_critical_distance(3, 3, 0.05), None);
+}
+
+/// A known answer: two pilots that do not overlap. Every resample has D = 1, which the exact
+/// test calls significant at 5 % from 4 models per space on (p = 2 / C(8, 4) = 0.029) and
+/// never at 3 (p = 2 / C(6, 3) = 0.1).
+#[test]
+fn disjoint_pilots_need_exactly_four_models_per_space() {
+    let a = ladder(20, 0.0);
+    let b = ladder(20, 100.0);
+    let opts = PowerOptions {
+        replicates: 100,
+        correction: PilotCorrection::None,
+        ..PowerOptions::default()
+    };
+    let plan = ks_plan_from_pilots(&a, &b, &opts).unwrap();
+    assert_eq!(plan.n, Some(4));
+    let at = |n| plan.curve.iter().find(|p| p.n == n).unwrap().power;
+    assert_eq!((at(3), at(4)), (0.0, 1.0));
+    assert_eq!(plan.effect_d, 1.0);
+    assert!(
+        plan.sentence().contains("needs ≈ 4 models per space"),
+        "{}",
+        plan.sentence()
+    );
+}
+
+/// Pilots drawn from one population: the shrunk plan finds no effect (λ = 0), and even the
+/// plug-in plan, resampling the pilots' noise, rarely rejects.
+#[test]
+fn pilots_of_one_population_plan_no_n() {
+    let a = ladder(32, 0.0);
+    let shrunk = ks_plan_from_pilots(&a, &a, &PowerOptions::default()).unwrap();
+    assert_eq!((shrunk.n, shrunk.lambda), (None, 0.0));
+    assert!(shrunk.sentence().contains("cannot be planned"));
+    let plug_in = ks_plan_from_pilots(
+        &a,
+        &a,
+        &PowerOptions {
+            replicates: 200,
+            max_n: 64,
+            correction: PilotCorrection::None,
+            ..PowerOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(plug_in.n, None);
+    // Under the null the exact test rejects at most α of the time (+ Monte Carlo error).
+    for p in &plug_in.curve {
+        assert!(
+            p.power <= 0.05 + 3.0 * (0.05f64 * 0.95 / 200.0).sqrt(),
+            "{p:?}"
+        );
+    }
+}
+
+/// The plan for a normal shift, checked against an independent simulation: other random
+/// numbers, Box–Muller normals, and the crate's scipy-checked `ks_2samp` p-value instead of the
+/// critical-distance shortcut. At the planned n the power reaches the target; at 2/3 of it it
+/// does not.
+#[test]
+fn the_shift_plan_reaches_its_power_in_an_independent_simulation() {
+    let d = 0.4;
+    let opts = PowerOptions {
+        replicates: 600,
+        ..PowerOptions::default()
+    };
+    let plan = ks_plan_for_shift(d, &opts).unwrap();
+    let n = plan.n.unwrap();
+    assert!(plan.curve.windows(2).all(|w| w[0].n < w[1].n));
+    // For scale: the asymptotic 5 % critical distance 1.36·√(2/n) is near d at the planned n
+    // (a sample D overshoots the true one, so the plan may sit a little below where they meet).
+    let crit = 1.36 * (2.0 / n as f64).sqrt();
+    assert!((crit - d).abs() < 0.1, "n = {n}, critical distance {crit}");
+    // Independent check.
+    let shift = 2.0 * 0.524_400_512_708_041; // 2·Φ⁻¹(0.7): KS distance 0.4 between N(0,1), N(shift,1)
+    let mut state: u64 = 0x1234_5678_9abc_def0;
+    let mut unif = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let mut power = |n: usize, reps: usize| {
+        let mut rejected = 0;
+        for _ in 0..reps {
+            let mut normal = || {
+                let (u, v) = (unif(), unif());
+                (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+            };
+            let a: Vec<f64> = (0..n).map(|_| normal()).collect();
+            let b: Vec<f64> = (0..n).map(|_| normal() + shift).collect();
+            if ks_2samp(&a, &b).unwrap().pvalue <= 0.05 {
+                rejected += 1;
+            }
+        }
+        rejected as f64 / reps as f64
+    };
+    let reps = 800;
+    let se = (0.8f64 * 0.2 / reps as f64).sqrt();
+    let at_n = power(n, reps);
+    assert!(
+        at_n >= 0.8 - 4.0 * se,
+        "power {at_n} at the planned n = {n}"
+    );
+    let smaller = power(n * 2 / 3, reps);
+    assert!(smaller < 0.8, "power {smaller} at n = {}", n * 2 / 3);
+}
+
+/// Pilots with a real but noisy difference: the shrunk plan believes only part of the observed
+/// distance and asks for more models than the plug-in plan.
+#[test]
+fn shrinking_a_pilot_asks_for_more_models_than_the_plug_in() {
+    // Two pilots of 32 from normals a quarter of a standard deviation apart (deterministic
+    // quantiles, jittered), so the observed D is modest.
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let z = Normal::new(0.0, 1.0).unwrap();
+    let q = |i: usize, k: usize| {
+        z.inverse_cdf((i as f64 + 0.5 + 0.3 * ((i * k) % 3) as f64 / 3.0) / 33.0)
+    };
+    let a: Vec<f64> = (0..32).map(|i| q(i, 1)).collect();
+    let b: Vec<f64> = (0..32).map(|i| q(i, 2) + 0.6).collect();
+    let base = PowerOptions {
+        replicates: 300,
+        max_n: 1000,
+        ..PowerOptions::default()
+    };
+    let shrunk = ks_plan_from_pilots(&a, &b, &base).unwrap();
+    let plug_in = ks_plan_from_pilots(
+        &a,
+        &b,
+        &PowerOptions {
+            correction: PilotCorrection::None,
+            ..base.clone()
+        },
+    )
+    .unwrap();
+    assert!(
+        shrunk.lambda > 0.0 && shrunk.lambda < 1.0,
+        "λ = {}",
+        shrunk.lambda
+    );
+    assert!(shrunk.effect_d < plug_in.effect_d);
+    let (ns, np) = (shrunk.n.unwrap(), plug_in.n.unwrap());
+    assert!(ns > np, "shrunk {ns} vs plug-in {np}");
+    assert!(
+        shrunk.sentence().contains("it rests on 32 / 32"),
+        "{}",
+        shrunk.sentence()
+    );
+}
+
+#[test]
+fn power_options_are_checked() {
+    let bad = PowerOptions {
+        alpha: 1.5,
+        ..PowerOptions::default()
+    };
+    assert!(matches!(
+        ks_plan_for_shift(0.3, &bad),
+        Err(StatsError::InvalidArgument { .. })
+    ));
+    assert!(ks_plan_for_shift(1.2, &PowerOptions::default()).is_err());
+    assert!(ks_plan_from_pilots(&[1.0], &[2.0, 3.0], &PowerOptions::default()).is_err());
+}
+
+/// Spaces compared by normalised EDFs share their bins: a bin empty in one space is merged for
+/// all, and then no space has an empty bin.
+#[test]
+fn normalised_edfs_of_several_spaces_use_the_same_merged_bins() {
+    let a: Vec<f64> = (0..40).map(|i| 1.0 + 0.125 * i as f64).collect(); // 1 … 5.9
+    let b: Vec<f64> = (0..40)
+        .map(|i| {
+            if i < 20 {
+                1.0 + 0.05 * i as f64
+            } else {
+                4.5 + 0.07 * (i - 20) as f64
+            }
+        })
+        .collect();
+    let bins = ComplexityBins::covering(&[&a, &b], 10, BinScale::Linear).unwrap();
+    let joint = bins.merged_for(&[&a, &b]).unwrap();
+    assert!(joint.n_bins() < bins.n_bins());
+    for col in [&a, &b] {
+        let w = complexity_weights(col, &joint, EmptyBins::Error).unwrap();
+        assert_eq!(w.edges, joint.edges());
+        assert!((w.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+}

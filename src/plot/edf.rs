@@ -172,11 +172,13 @@ impl EdfPlot {
             })
             .collect();
         let refs: Vec<&[f64]> = kept.iter().map(Vec::as_slice).collect();
+        // One set of bins for every space: empty bins are merged jointly, never per space.
         let bins = ComplexityBins::covering(&refs, norm.bins, norm.scale)
+            .and_then(|b| b.merged_for(&refs))
             .map_err(|e| PlotError::stats("complexity bins", e))?;
         cols.iter()
             .map(|(s, f)| {
-                normalized_edf(&s.errors, f, &bins, EmptyBins::Merge)
+                normalized_edf(&s.errors, f, &bins, EmptyBins::Error)
                     .map(|(e, _)| (s.name.clone(), e))
                     .map_err(|e| PlotError::stats(&format!("normalised EDF of {}", s.name), e))
             })

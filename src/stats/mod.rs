@@ -16,6 +16,8 @@
 //! - [`random_search_efficiency`]: expected minimum error of `k` models drawn from a sweep
 //!   (ICCV 2019), exactly from the order statistics.
 //! - [`spearman`] / [`kendall_tau_b`]: rank correlation of two error columns.
+//! - [`ks_plan_from_pilots`] / [`ks_plan_for_shift`]: how many models per space a KS
+//!   comparison needs, by simulation (planning a sweep from a pilot or a given effect).
 //!
 //! # Diverged runs
 //! A run that diverged has a non-finite error (`NaN`, or `±inf`). Every function that takes an
@@ -33,6 +35,7 @@ mod fit;
 mod kolmogorov;
 mod ks;
 mod normalize;
+mod power;
 mod rank;
 mod search;
 mod util;
@@ -50,6 +53,10 @@ pub use kolmogorov::{kolmogorov_limit_sf, kstwo_sf};
 pub use ks::{KsMethod, KsTest, ks_2samp, ks_2samp_with, ks_statistic, ks_statistic_weighted};
 pub use normalize::{
     BinScale, ComplexityBins, ComplexityWeights, EmptyBins, complexity_weights, normalized_edf,
+};
+pub use power::{
+    PilotCorrection, PowerOptions, PowerPlan, PowerPoint, ks_critical_distance, ks_plan_for_shift,
+    ks_plan_from_pilots,
 };
 pub use rank::{RankCorrelation, kendall_tau_b, spearman};
 pub use search::{Draws, SearchEfficiency, random_search_efficiency};

@@ -7,7 +7,8 @@
 //! The nds notebooks use equal-width bins and assert that no bin is empty. Here an empty bin
 //! is either an error that names the bins ([`EmptyBins::Error`], the default) or is merged into
 //! its neighbour ([`EmptyBins::Merge`]); bins must be shared between the spaces compared
-//! (build them with [`ComplexityBins::covering`]).
+//! (build them with [`ComplexityBins::covering`], then merge empty bins jointly with
+//! [`ComplexityBins::merged_for`], so that every space is weighted on the same bins).
 
 use serde::{Deserialize, Serialize};
 
@@ -138,6 +139,54 @@ impl ComplexityBins {
             });
         }
         Self::equal_width(low, high, n_bins, scale)
+    }
+
+    /// These bins with every bin that is empty in *any* of `columns` merged into its
+    /// neighbour above (the last one into its neighbour below), repeated until each column has a
+    /// model in every bin. Comparing spaces needs this joint merge: merging per space
+    /// ([`EmptyBins::Merge`]) could leave two spaces on different bins, and their normalised
+    /// EDFs would then weight complexity differently.
+    ///
+    /// ```
+    /// use regnet_lab::stats::{BinScale, ComplexityBins};
+    /// let bins = ComplexityBins::equal_width(0.0, 4.0, 4, BinScale::Linear)?;
+    /// let a = [0.5, 1.5, 2.5, 3.5];
+    /// let b = [0.5, 2.5, 3.6]; // nothing in [1, 2)
+    /// let joint = bins.merged_for(&[&a, &b])?;
+    /// assert_eq!(joint.edges(), &[0.0, 1.0, 3.0, 4.0]); // [1, 2) joined [2, 3)
+    /// # Ok::<(), regnet_lab::stats::StatsError>(())
+    /// ```
+    pub fn merged_for(&self, columns: &[&[f64]]) -> Result<Self, StatsError> {
+        let mut edges = self.edges.clone();
+        for col in columns {
+            check_finite("complexity", col)?;
+        }
+        loop {
+            let bins = ComplexityBins {
+                edges: edges.clone(),
+            };
+            let n = bins.n_bins();
+            let mut empty_anywhere = vec![false; n];
+            for col in columns {
+                let mut counts = vec![0usize; n];
+                for &v in col.iter() {
+                    if let Some(b) = bins.bin_of(v) {
+                        counts[b] += 1;
+                    }
+                }
+                for (b, &c) in counts.iter().enumerate() {
+                    empty_anywhere[b] |= c == 0;
+                }
+            }
+            let Some(b) = empty_anywhere.iter().position(|&e| e) else {
+                return Ok(bins);
+            };
+            if n == 1 {
+                return Err(empty("complexity bins (a column is empty)", 0));
+            }
+            // Drop the edge between bin b and its neighbour above (below for the last bin).
+            edges.remove(if b + 1 < n { b + 1 } else { b });
+        }
     }
 
     pub fn edges(&self) -> &[f64] {
