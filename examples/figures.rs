@@ -56,6 +56,7 @@ fn synthetic(space: &str, n: u64, flops: (u64, u64), quality: f64) -> Result<Swe
                 train_loss: 2.3 - 0.4 * k as f64 * (1.0 - e / 100.0),
                 train_error: e + 10.0 / k as f64,
                 test_error: Some(e + 14.0 / k as f64 - 14.0 / 3.0),
+                test_error_blocks: vec![],
                 seconds: 3.0,
             })
             .collect();
@@ -78,11 +79,7 @@ fn synthetic(space: &str, n: u64, flops: (u64, u64), quality: f64) -> Result<Swe
             seconds: 0.0,
         });
     }
-    Ok(SweepResults {
-        manifest: None,
-        records,
-        torn_lines: 0,
-    })
+    Ok(SweepResults::from_records(records))
 }
 
 /// A sweep from `root/name`, or a synthetic one; the flag says whether it is real.

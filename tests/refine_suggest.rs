@@ -65,9 +65,9 @@ fn sweep(space: &DesignSpace, n: u64, sigma: f64, error: impl Fn(&Sample) -> f64
             n,
             train: TrainConfig::default(),
             dataset: "synthetic".into(),
+            draws: None,
         }),
-        records,
-        torn_lines: 0,
+        ..SweepResults::from_records(records)
     }
 }
 
@@ -253,13 +253,11 @@ fn diverged_and_nan_runs_are_excluded() {
 #[test]
 fn no_finite_error_is_an_error() {
     let space = anynet_a();
-    let res = SweepResults {
-        manifest: None,
-        records: (0..3)
+    let res = SweepResults::from_records(
+        (0..3)
             .map(|i| record(&space.sample(1, i).unwrap(), None))
             .collect(),
-        torn_lines: 0,
-    };
+    );
     assert_eq!(
         suggest(&res, &opts()).unwrap_err(),
         RefineError::NoModels { excluded: 3 }

@@ -25,7 +25,7 @@ use crate::refine::Suggestions;
 /// #     complexity: s.complexity, resolution: 28, config: TrainConfig::default(), dataset: "doc".into(),
 /// #     device: "cpu".into(), epochs: vec![], final_error: Some(e), best_error: Some(e),
 /// #     diverged: false, stop: StopReason::Completed, images_per_second: 1.0, seconds: 0.0 } }).collect();
-/// # let sweep = SweepResults { manifest: None, records, torn_lines: 0 };
+/// # let sweep = SweepResults::from_records(records);
 /// let s = suggest(&sweep, &SuggestOptions::default().resamples(200))?;
 /// let out = suggestions_blocks(&s);
 /// assert!(out.starts_with("EVCXR_BEGIN_CONTENT text/html\n<div class=\"regnet-refine\">"));

@@ -282,6 +282,9 @@ impl Tabular for SweepResults {
         if self.torn_lines > 0 {
             pairs.push(("torn lines ignored", self.torn_lines.to_string()));
         }
+        if self.corrupt_lines > 0 {
+            pairs.push(("corrupt lines skipped", self.corrupt_lines.to_string()));
+        }
         if !errors.is_empty() {
             pairs.push((
                 "error (%) min / median / mean / max",

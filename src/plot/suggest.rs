@@ -39,7 +39,7 @@ const PANEL: (u32, u32) = (360, 300);
 /// #     complexity: s.complexity, resolution: 28, config: TrainConfig::default(), dataset: "doc".into(),
 /// #     device: "cpu".into(), epochs: vec![], final_error: Some(e), best_error: Some(e),
 /// #     diverged: false, stop: StopReason::Completed, images_per_second: 1.0, seconds: 0.0 } }).collect();
-/// # let sweep = SweepResults { manifest: None, records, torn_lines: 0 };
+/// # let sweep = SweepResults::from_records(records);
 /// // `sweep`: 300 AnyNetX_A models, 4 points better when widths never shrink.
 /// let s = suggest(&sweep, &SuggestOptions::default().seed(1).resamples(500))?;
 /// let fig = s.plot().top(4); // the same as SuggestionsPlot::new(&s).top(4)

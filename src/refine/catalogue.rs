@@ -383,7 +383,7 @@ pub(crate) fn range_candidates(
 /// #     complexity: s.complexity, resolution: 28, config: TrainConfig::default(), dataset: "doc".into(),
 /// #     device: "cpu".into(), epochs: vec![], final_error: Some(e), best_error: Some(e),
 /// #     diverged: false, stop: StopReason::Completed, images_per_second: 1.0, seconds: 0.0 } }).collect();
-/// let sweep = SweepResults { manifest: None, records, torn_lines: 0 };
+/// let sweep = SweepResults::from_records(records);
 /// let cands = catalogue(&sweep, &SuggestOptions::default())?;
 /// assert_eq!(cands[0].name, "shared bottleneck ratio");
 /// assert!(cands.iter().any(|c| c.name.starts_with("w1 in")));

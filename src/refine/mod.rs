@@ -65,7 +65,7 @@
 //! #     device: "cpu".into(), epochs: vec![], final_error: Some(e), best_error: Some(e),
 //! #     diverged: false, stop: StopReason::Completed, images_per_second: 1.0, seconds: 0.0 } }).collect();
 //! // `sweep`: 300 AnyNetX_A models whose error is 4 points lower when widths never shrink.
-//! let sweep = SweepResults { manifest: None, records, torn_lines: 0 };
+//! let sweep = SweepResults::from_records(records);
 //! let s = suggest(&sweep, &SuggestOptions::default().seed(1).resamples(500))?;
 //! let best = s.best().unwrap();
 //! assert_eq!(best.candidate.name, "widths non-decreasing");

@@ -211,6 +211,14 @@ pub enum Constraint {
 }
 
 impl Constraint {
+    /// A user's predicate, kept in manifests by its name only.
+    pub fn is_custom(&self) -> bool {
+        matches!(
+            self,
+            Constraint::Custom { .. } | Constraint::CustomRegNet { .. }
+        )
+    }
+
     /// The name shown in refinement chains.
     pub fn name(&self) -> String {
         match self {
@@ -547,8 +555,21 @@ impl DesignSpace {
         self.family = Family::AnyNetX(ranges);
         self
     }
-    /// Replace the RegNet ranges (keeps the refinements).
-    pub fn with_regnet_ranges(mut self, ranges: RegNetRanges) -> Self {
+    /// Replace the RegNet ranges (keeps the refinements). The block kind stays the space's:
+    /// a RegNetY space keeps its squeeze-excitation ratio and a RegNetX space stays without,
+    /// whatever `ranges.se_ratio` says (the block belongs to the family, the ranges only say
+    /// how large its parameters may be).
+    ///
+    /// ```
+    /// use regnet_lab::space::{DesignSpace, Family, RegNetRanges};
+    /// let y = DesignSpace::regnet_y().with_regnet_ranges(RegNetRanges::small());
+    /// assert!(matches!(y.family(), Family::RegNet(r) if r.se_ratio == Some(0.25)));
+    /// # Ok::<(), regnet_lab::space::SpaceError>(())
+    /// ```
+    pub fn with_regnet_ranges(mut self, mut ranges: RegNetRanges) -> Self {
+        if let Family::RegNet(current) = &self.family {
+            ranges.se_ratio = current.se_ratio;
+        }
         self.family = Family::RegNet(ranges);
         self
     }

@@ -82,7 +82,7 @@ impl Sweep {
     /// reused; a missing or different precomputed sweep reuses nothing (it is not an error:
     /// the runs are then trained).
     pub fn reuse(&self, dir: &Path, precomputed: &Path) -> Result<usize, SweepError> {
-        let mine = self.manifest();
+        let mine = self.manifest()?;
         let Ok(theirs) = SweepManifest::load(precomputed) else {
             return Ok(0);
         };
@@ -101,8 +101,11 @@ impl Sweep {
             .into_iter()
             .filter(|r| r.sample_index.is_some_and(|i| i < self.n))
             .collect();
+        // Same description, other draws (an edited custom constraint): never pass them off.
+        self.check_draws(precomputed, &records)?;
         self.prepare(dir)?;
-        let mut out = super::Appender::open(&super::Shard::WHOLE.results_file(dir))?;
+        let (mut out, _) =
+            super::Appender::open::<RunRecord>(&super::Shard::WHOLE.results_file(dir))?;
         for r in &records {
             out.append(r)?;
         }

@@ -15,9 +15,22 @@ pub struct SweepResults {
     pub records: Vec<RunRecord>,
     /// Torn last lines ignored while loading (a crash mid-write).
     pub torn_lines: usize,
+    /// Complete but unreadable lines skipped while loading (with a warning on stderr).
+    #[serde(default)]
+    pub corrupt_lines: usize,
 }
 
 impl SweepResults {
+    /// Records without a directory (made in memory, or read from elsewhere).
+    pub fn from_records(records: Vec<RunRecord>) -> Self {
+        SweepResults {
+            manifest: None,
+            records,
+            torn_lines: 0,
+            corrupt_lines: 0,
+        }
+    }
+
     /// Load a sweep directory (its manifest and every `results*.jsonl`) or one JSONL file.
     /// Records are sorted by sample index; an index recorded twice (two shards that overlap)
     /// keeps its first record.
@@ -41,9 +54,14 @@ impl SweepResults {
         };
         let mut records: Vec<RunRecord> = Vec::new();
         let mut torn_lines = 0;
+        let mut corrupt_lines = 0;
         for f in files {
             let loaded = read_jsonl::<RunRecord>(&f)?;
             torn_lines += usize::from(loaded.torn_bytes > 0);
+            corrupt_lines += loaded.corrupt.len();
+            if let Some(warning) = loaded.warning(&f) {
+                eprintln!("{warning}");
+            }
             records.extend(loaded.records);
         }
         records.sort_by_key(|r| r.sample_index);
@@ -53,6 +71,7 @@ impl SweepResults {
             manifest,
             records,
             torn_lines,
+            corrupt_lines,
         })
     }
 

@@ -28,6 +28,7 @@ pub fn epochs(error: f64, n: usize) -> Vec<EpochRecord> {
                 train_loss: 2.3 * (1.0 - 0.6 * t) * (error / 50.0),
                 train_error: error + 8.0 * (1.0 - t),
                 test_error: Some(error + 12.0 * (1.0 - t)),
+                test_error_blocks: vec![],
                 seconds: 2.0,
             }
         })
@@ -70,9 +71,5 @@ pub fn sweep(space: &str, n: u64, quality: f64, diverged: bool) -> SweepResults 
             }
         })
         .collect();
-    SweepResults {
-        manifest: None,
-        records,
-        torn_lines: 0,
-    }
+    SweepResults::from_records(records)
 }
