@@ -34,3 +34,9 @@ pub mod sweep;
 pub mod train;
 
 mod atomic;
+
+/// The candle this crate builds on, re-exported so that a notebook needs no `:dep` of its own
+/// (and cannot pick a second, incompatible version): `regnet_lab::candle::Tensor`.
+pub use candle_core as candle;
+/// candle's layers and optimisers, re-exported for the same reason.
+pub use candle_nn;

@@ -1,6 +1,7 @@
 //! Everything a notebook cell usually needs, in one `use regnet_lab::prelude::*;`.
 
 pub use crate::budget::Budget;
+pub use crate::candle;
 pub use crate::complexity::{Complexity, complexity};
 pub use crate::data::{Augment, Normalize};
 pub use crate::model::{AnyNet, ModelConfig};
@@ -14,8 +15,9 @@ pub use crate::space::{
     RegNetParams, RegNetRanges, Regime, Sample, SpaceError, StemKind, zoo,
 };
 pub use crate::stats::{
-    ComplexityBins, Draws, Edf, EmptyBins, GoodRangeOptions, XScale, fit_quantized_linear,
-    good_range, good_ranges, ks_2samp, linear_fit, normalized_edf, random_search_efficiency,
+    ComplexityBins, Draws, Edf, EmptyBins, GoodRangeOptions, PowerOptions, XScale,
+    fit_quantized_linear, good_range, good_ranges, ks_2samp, ks_plan_for_shift,
+    ks_plan_from_pilots, linear_fit, normalized_edf, random_search_efficiency,
 };
 pub use crate::summary::ModelSummary;
 pub use crate::sweep::{Sweep, SweepResults, precomputed};

@@ -79,33 +79,173 @@ fn torn_last_line_is_ignored_and_cut_before_appending() {
     let loaded = read_jsonl::<serde_json::Value>(&file).unwrap();
     assert_eq!(loaded.records.len(), 2);
     assert_eq!(loaded.torn_bytes, 5);
-    let mut app = Appender::open(&file).unwrap();
+    let (mut app, old) = Appender::open::<serde_json::Value>(&file).unwrap();
+    assert_eq!(old.len(), 2);
     app.append(&serde_json::json!({"a": 3})).unwrap();
+    drop(app);
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"
     );
-    // A complete but corrupt line in the middle is an error naming the line, not silently dropped.
-    std::fs::write(&file, "{\"a\":1}\nnot json\n{\"a\":3}\n").unwrap();
-    let err = read_jsonl::<serde_json::Value>(&file)
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("line 2"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A complete but corrupt line in the middle costs only itself: readers skip it (naming the
+/// line), the next writer moves it to the quarantine file with its line number, and the sweep
+/// retrains just that index.
+#[test]
+fn a_corrupt_middle_line_is_quarantined_and_its_run_retrained() {
+    let dir = temp_dir("corrupt");
+    sweep(6)
+        .run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap();
+    let file = dir.join("results.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let lost: RunRecord = serde_json::from_str(lines[2]).unwrap();
+    lines[2] = "{\"crate_version\": \"0.1.0\", garbage";
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+
+    let loaded = read_jsonl::<RunRecord>(&file).unwrap();
+    assert_eq!(loaded.records.len(), 5);
+    assert_eq!(loaded.corrupt.len(), 1);
+    assert_eq!(loaded.corrupt[0].line, 3);
+    assert!(loaded.warning(&file).unwrap().contains("line 3"));
+    let res = SweepResults::load(&dir).unwrap();
+    assert_eq!((res.records.len(), res.corrupt_lines), (5, 1));
+
+    let mut trained = Vec::new();
+    let summary = sweep(6)
+        .run_with(
+            &dir,
+            Shard::WHOLE,
+            None,
+            |x, _| {
+                trained.push(x.index);
+                Ok(fake(x))
+            },
+            |_, _| {},
+        )
+        .unwrap();
+    assert_eq!(trained, vec![lost.sample_index.unwrap()]);
+    assert_eq!((summary.skipped, summary.finished), (5, 1));
+    assert_eq!(indices(&dir), (0..6).collect::<Vec<_>>());
+    let res = SweepResults::load(&dir).unwrap();
+    assert_eq!(res.corrupt_lines, 0);
+    let q = std::fs::read_to_string(quarantine_path(&file)).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(q.lines().next().unwrap()).unwrap();
+    assert_eq!(entry["line"], 3);
+    assert!(entry["text"].as_str().unwrap().contains("garbage"));
+    assert!(entry["at"].as_str().unwrap().ends_with('Z'));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One writer per results file: a second appender is refused with the holder named, a shard's
+/// own file is not, and dropping the first frees the file.
+#[test]
+fn one_writer_per_results_file() {
+    let dir = temp_dir("lock");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = Shard::WHOLE.results_file(&dir);
+    let (first, _) = Appender::open::<RunRecord>(&file).unwrap();
+    let err = Appender::open::<RunRecord>(&file).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, SweepError::Locked { .. }), "{msg}");
+    assert!(
+        msg.contains(&format!("process {}", std::process::id())) && msg.contains("since 20"),
+        "{msg}"
+    );
+    // The running sweep cannot be joined either.
+    let err = sweep(2)
+        .run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap_err();
+    assert!(matches!(err, SweepError::Locked { .. }), "{err}");
+    // Shards write their own files, under their own locks.
+    let (_a, _) =
+        Appender::open::<RunRecord>(&"0/2".parse::<Shard>().unwrap().results_file(&dir)).unwrap();
+    let (_b, _) =
+        Appender::open::<RunRecord>(&"1/2".parse::<Shard>().unwrap().results_file(&dir)).unwrap();
+    drop(first);
+    Appender::open::<RunRecord>(&file).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A custom constraint is stored by name: the same name with another predicate draws other
+/// models, and resuming or reusing is refused (by the manifest's fingerprint, and by the
+/// recorded runs themselves when the manifest predates fingerprints).
+#[test]
+fn an_edited_custom_constraint_is_refused_on_resume_and_reuse() {
+    let base = || {
+        DesignSpace::anynet_x_a()
+            .with_template(NetTemplate::fashion_mnist())
+            .with_anynet_ranges(regnet_lab::space::AnyNetXRanges::small())
+    };
+    let narrow = base().constrain("my rule", |s| s.stage_widths().iter().all(|&w| w <= 48));
+    let wide = base().constrain("my rule", |s| s.stage_widths().iter().all(|&w| w >= 80));
+    let mk = |space: DesignSpace| Sweep {
+        space,
+        seed: 0,
+        n: 3,
+        train: TrainConfig::default(),
+        dataset: "fake".into(),
+    };
+    let dir = temp_dir("edited");
+    mk(narrow.clone())
+        .run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap();
+    let run_wide = || {
+        mk(wide.clone()).run_with(
+            &dir,
+            Shard::WHOLE,
+            None,
+            |_, _| panic!("nothing may be trained into another sweep's directory"),
+            |_, _| {},
+        )
+    };
+    let err = run_wide().unwrap_err().to_string();
+    assert!(
+        err.contains("my rule") && err.contains(dir.to_str().unwrap()),
+        "{err}"
+    );
+
+    // A manifest without the fingerprint: the recorded runs themselves are checked.
+    let m = dir.join("manifest.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&m).unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("draws");
+    std::fs::write(&m, v.to_string()).unwrap();
+    let err = run_wide().unwrap_err();
+    assert!(matches!(err, SweepError::Draws { .. }), "{err}");
+    assert!(err.to_string().contains("my rule"), "{err}");
+    // … and a precomputed sweep with the same description is never reused for the new rule.
+    let other = temp_dir("edited-reuse");
+    let err = mk(wide.clone()).reuse(&other, &dir).unwrap_err();
+    assert!(matches!(err, SweepError::Draws { .. }), "{err}");
+    assert!(!other.join("results.jsonl").exists());
+    // The unchanged rule resumes and reuses as before.
+    assert_eq!(mk(narrow.clone()).reuse(&other, &dir).unwrap(), 3);
+    for d in [dir, other] {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }
 
 #[test]
 fn write_errors_are_reported_with_the_path() {
     // /dev/full answers every write with ENOSPC: a full disk.
-    let mut app = Appender::open(Path::new("/dev/full")).unwrap();
+    let dir = temp_dir("devfull");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("results.jsonl");
+    std::os::unix::fs::symlink("/dev/full", &file).unwrap();
+    let (mut app, _) = Appender::open::<serde_json::Value>(&file).unwrap();
     let err = app
         .append(&serde_json::json!({"a": 1}))
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("/dev/full") && err.to_lowercase().contains("space"),
+        err.contains("results.jsonl") && err.to_lowercase().contains("space"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A full disk, simulated with a file-size limit (`ulimit -f`, SIGXFSZ ignored so writes fail
@@ -267,9 +407,9 @@ fn shards_partition_the_indices_and_merge_joins_them() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-/// The real command line, killed with SIGKILL at random moments (some during training, some
-/// during writes), resumed each time: at the end every index is present exactly once and every
-/// line is valid JSON.
+/// The real command line, two models at once, killed with SIGKILL at random moments (some
+/// during training, some during writes), resumed each time: at the end every index is present
+/// exactly once and every line is valid JSON.
 #[test]
 fn sigkill_at_random_moments_loses_nothing() {
     let dir = temp_dir("kill");
@@ -295,6 +435,9 @@ fn sigkill_at_random_moments_loses_nothing() {
             "2",
             "--flops",
             "0..3M",
+            // Two models at once: a kill may land while both train or while one is appended.
+            "--concurrency",
+            "2",
             "--out",
         ])
         .arg(dir)
@@ -334,6 +477,134 @@ fn sigkill_at_random_moments_loses_nothing() {
                 .is_none()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The two writers: the same sweep started twice on one directory. The second is
+/// refused at once (exit status 2, the holder named); the first finishes; the file has every
+/// index once and no corrupt line; a rerun has nothing to do.
+#[test]
+fn two_processes_on_one_sweep_directory() {
+    let dir = temp_dir("two");
+    let cmd = |dir: &Path| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_regnet-lab"));
+        c.args([
+            "sweep",
+            "AnyNetX_A",
+            "-n",
+            "6",
+            "--sample-seed",
+            "5",
+            "--epochs",
+            "1",
+            "--dataset",
+            "embedded",
+            "--train-limit",
+            "120",
+            "--eval-limit",
+            "50",
+            "--batch-size",
+            "16",
+            "--max-steps-per-epoch",
+            "2",
+            "--flops",
+            "0..3M",
+            "--out",
+        ])
+        .arg(dir);
+        c
+    };
+    let first = cmd(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_lock_holder(&dir.join("results.jsonl"));
+    let second = cmd(&dir).output().unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("being written by another sweep")
+            && err.contains(&format!("process {}", first.id()))
+            && err.contains("on host"),
+        "{err}"
+    );
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success());
+    let text = std::fs::read_to_string(dir.join("results.jsonl")).unwrap();
+    let mut seen: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<RunRecord>(l)
+                .unwrap()
+                .sample_index
+                .unwrap()
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(seen, (0..6).collect::<Vec<_>>());
+    let again = cmd(&dir).output().unwrap();
+    assert!(again.status.success());
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(out.contains("6 already recorded, 0 trained now"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A writer killed with SIGKILL leaves no lock behind: the next one takes over at once.
+#[test]
+fn a_killed_writer_leaves_no_stale_lock() {
+    let dir = temp_dir("killed-holder");
+    let cmd = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_regnet-lab"));
+        c.args([
+            "sweep",
+            "RegNetX",
+            "-n",
+            "3",
+            "--sample-seed",
+            "2",
+            "--epochs",
+            "1",
+            "--train-limit",
+            "32",
+            "--eval-limit",
+            "20",
+            "--batch-size",
+            "16",
+            "--max-steps-per-epoch",
+            "1",
+            "--flops",
+            "0..3M",
+            "--out",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+        c
+    };
+    let mut holder = cmd().spawn().unwrap();
+    wait_for_lock_holder(&dir.join("results.jsonl"));
+    holder.kill().unwrap(); // SIGKILL
+    holder.wait().unwrap();
+    let next = cmd().output().unwrap();
+    assert!(
+        next.status.success(),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+    assert_eq!(indices(&dir), vec![0, 1, 2]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Wait until a writer holds the lock of `results` and has written its name.
+fn wait_for_lock_holder(results: &Path) {
+    let lock = lock_path(results);
+    for _ in 0..600 {
+        if std::fs::read_to_string(&lock).is_ok_and(|t| t.starts_with("process")) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no writer took {} within 30 s", lock.display());
 }
 
 #[test]
@@ -402,7 +673,8 @@ fn the_committed_sweeps_match_the_spaces_the_notebooks_define() {
                 train: budget.train_config(),
                 dataset: dataset.clone(),
             }
-            .manifest();
+            .manifest()
+            .unwrap();
             let have = SweepManifest::load(&dir).unwrap();
             assert_eq!(want.mismatch(&have), None, "{}", dir.display());
             let results = SweepResults::load(&dir).unwrap();
@@ -419,4 +691,70 @@ fn the_committed_sweeps_match_the_spaces_the_notebooks_define() {
         checked >= 5,
         "the AnyNetX_A..E sweeps are committed under datasets/sweeps/"
     );
+}
+
+/// Concurrency changes nothing but the order of the lines: the same sweep trained one model
+/// at a time (on every thread) and two at a time (one thread each) records the same losses and
+/// errors per index, bit for bit.
+#[test]
+fn concurrent_sweeps_record_what_a_sequential_sweep_records() {
+    use regnet_lab::train::{DataSource, ImageData, TrainData};
+    let data = ImageData::load(&DataSource::Embedded)
+        .unwrap()
+        .with_train_limit(96)
+        .with_eval_limit(50);
+    let sweep = Sweep {
+        space: DesignSpace::anynet_x_a()
+            .with_template(NetTemplate::fashion_mnist())
+            .with_anynet_ranges(regnet_lab::space::AnyNetXRanges::small())
+            .with_regime(Regime::flops(1_000_000, 6_000_000, 28)),
+        seed: 3,
+        n: 4,
+        train: TrainConfig {
+            epochs: 2,
+            batch_size: 32,
+            ..TrainConfig::default()
+        },
+        dataset: data.describe(),
+    };
+    let run = |name: &str, concurrency: Concurrency| {
+        let dir = temp_dir(name);
+        sweep
+            .run_concurrently(
+                &dir,
+                Shard::WHOLE,
+                None,
+                concurrency,
+                |s, ckpt| sweep.train_sample(s, &data, ckpt),
+                |_, _| {},
+            )
+            .unwrap();
+        let res = SweepResults::load(&dir).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        res.records
+    };
+    let sequential = run("seq", Concurrency::Sequential);
+    let side_by_side = run("par", Concurrency::models_at_once(2));
+    assert_eq!(sequential.len(), 4);
+    assert_eq!(side_by_side.len(), 4);
+    let numbers = |r: &RunRecord| {
+        (
+            r.sample_index,
+            r.spec.clone(),
+            r.epochs
+                .iter()
+                .map(|e| {
+                    (
+                        e.train_loss.to_bits(),
+                        e.train_error.to_bits(),
+                        e.test_error.map(f64::to_bits),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            r.best_error.map(f64::to_bits),
+        )
+    };
+    for (a, b) in sequential.iter().zip(&side_by_side) {
+        assert_eq!(numbers(a), numbers(b), "index {:?}", a.sample_index);
+    }
 }

@@ -1,8 +1,8 @@
 //! The training loop on a small synthetic task: loss goes down, a resumed run reaches the same
 //! weights as an uninterrupted one, divergence and bad configurations are reported.
 
-use std::cell::Cell;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use candle_core::{DType, Device, Tensor};
 use regnet_lab::space::{AnyNetSpec, BlockKind, StemKind};
@@ -14,7 +14,7 @@ struct Squares {
     labels: Vec<u32>,
     n: usize,
     /// Fail when asked for this epoch's batches (simulates a crash).
-    fail_at_epoch: Cell<Option<usize>>,
+    fail_at_epoch: Mutex<Option<usize>>,
 }
 
 const R: usize = 12;
@@ -48,7 +48,7 @@ impl Squares {
             images,
             labels,
             n,
-            fail_at_epoch: Cell::new(None),
+            fail_at_epoch: Mutex::new(None),
         }
     }
 
@@ -84,7 +84,7 @@ impl TrainData for Squares {
         epoch: usize,
         device: &Device,
     ) -> Result<Box<dyn Iterator<Item = Result<Batch, TrainError>> + '_>, TrainError> {
-        if self.fail_at_epoch.get() == Some(epoch) {
+        if *self.fail_at_epoch.lock().unwrap() == Some(epoch) {
             return Err(TrainError::Data("simulated crash".into()));
         }
         // A permutation that depends on (seed, epoch) only.
@@ -184,10 +184,10 @@ fn resumed_run_reaches_the_same_weights() {
     let (whole, model_a) = train_model(&tiny(), None, &data, &cfg, None, &mut |_| {}).unwrap();
 
     let dir = temp_dir("resume");
-    data.fail_at_epoch.set(Some(2));
+    *data.fail_at_epoch.lock().unwrap() = Some(2);
     let err = train_model(&tiny(), None, &data, &cfg, Some(&dir), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("simulated crash"), "{err}");
-    data.fail_at_epoch.set(None);
+    *data.fail_at_epoch.lock().unwrap() = None;
     let mut resumed_at = None;
     let (resumed, model_b) = train_model(&tiny(), None, &data, &cfg, Some(&dir), &mut |e| {
         if let Event::Resumed { epoch } = e {

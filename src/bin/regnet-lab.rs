@@ -13,7 +13,7 @@ use regnet_lab::space::{
     Regime, zoo,
 };
 use regnet_lab::summary::ModelSummary;
-use regnet_lab::sweep::{Shard, Sweep, SweepError, merge};
+use regnet_lab::sweep::{Concurrency, Shard, Sweep, merge};
 use regnet_lab::train::{
     DataSource, DeviceChoice, Event, ImageData, LrSchedule, RunRecord, TrainConfig, TrainData,
     print_event, train_with,
@@ -107,6 +107,10 @@ enum Command {
         /// Stop between runs after this long (e.g. 90s, 30m, 2h).
         #[arg(long)]
         time_budget: Option<String>,
+        /// Models trained at once: `auto` (small models side by side, one thread each; large
+        /// ones alone on every thread), `1` (one at a time), or N (N side by side).
+        #[arg(long, default_value = "auto")]
+        concurrency: String,
         #[command(flatten)]
         run: RunArgs,
         #[arg(long)]
@@ -173,7 +177,7 @@ struct RunArgs {
     /// Base learning rate (cosine schedule).
     #[arg(long, default_value_t = 0.1)]
     lr: f64,
-    #[arg(long, default_value_t = 5e-4)]
+    #[arg(long, default_value_t = regnet_lab::train::SgdConfig::default().weight_decay)]
     weight_decay: f64,
     /// Linear warm-up epochs.
     #[arg(long, default_value_t = 0.0)]
@@ -469,6 +473,7 @@ fn run(cli: Cli) -> Result<()> {
             ranges,
             shard,
             time_budget,
+            concurrency,
             run: args,
             out: dir,
         } => {
@@ -478,10 +483,7 @@ fn run(cli: Cli) -> Result<()> {
             space = match (ranges.as_str(), space.family().clone()) {
                 ("paper", _) => space,
                 ("small", Family::AnyNetX(_)) => space.with_anynet_ranges(AnyNetXRanges::small()),
-                ("small", Family::RegNet(r)) => space.with_regnet_ranges(RegNetRanges {
-                    se_ratio: r.se_ratio,
-                    ..RegNetRanges::small()
-                }),
+                ("small", Family::RegNet(_)) => space.with_regnet_ranges(RegNetRanges::small()),
                 (other, _) => bail!("--ranges '{other}': expected small or paper"),
             };
             space = space.with_regime(regime(flops.as_deref(), data.resolution())?);
@@ -500,24 +502,12 @@ fn run(cli: Cli) -> Result<()> {
             };
             let mine = (0..n).filter(|i| shard.contains(*i)).count() as u64;
             let bar = spinner(mine, "sweep");
-            let summary = sweep.run_with(
+            let summary = sweep.run_concurrently(
                 &dir,
                 shard,
                 budget,
-                |sample, ckpt| {
-                    train_with(
-                        &sample.spec,
-                        sample.regnet.as_ref(),
-                        &data,
-                        &sweep.train,
-                        Some(ckpt),
-                        &mut |_| {},
-                    )
-                    .map_err(|e| SweepError::Run {
-                        index: sample.index,
-                        why: e.to_string(),
-                    })
-                },
+                parse_concurrency(&concurrency)?,
+                |sample, ckpt| sweep.train_sample(sample, &data, ckpt),
                 |record, s| {
                     let line = record_line(record);
                     match &bar {
@@ -602,6 +592,17 @@ fn run(cli: Cli) -> Result<()> {
     }
     out.flush().context("writing to stdout")?;
     Ok(())
+}
+
+/// `--concurrency auto | N`.
+fn parse_concurrency(s: &str) -> Result<Concurrency> {
+    match s {
+        "auto" => Ok(Concurrency::auto()),
+        n => match n.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(Concurrency::models_at_once(n)),
+            _ => bail!("--concurrency '{s}': expected auto or a number of models ≥ 1"),
+        },
+    }
 }
 
 /// The complexity regime of `--flops MIN..MAX` at `resolution` (no window: count only).

@@ -37,9 +37,9 @@ fn channel_sums<F>(n: usize, c: usize, hw: usize, f: F) -> Vec<(f64, f64)>
 where
     F: Fn(usize, &mut simd::Lanes) + Sync,
 {
-    let workers = n.clamp(1, 2 * rayon::current_num_threads());
-    let per = n.div_ceil(workers);
-    (0..workers)
+    // Runs fixed by `IMAGE_RUNS` and summed in order: the same sums with any thread count.
+    let per = super::images_per_run(n);
+    let runs: Vec<Vec<(f64, f64)>> = (0..n.div_ceil(per.max(1)))
         .into_par_iter()
         .map(|wi| {
             let mut acc = vec![simd::Lanes::default(); c];
@@ -50,16 +50,15 @@ where
             }
             acc.iter().map(simd::Lanes::total).collect::<Vec<_>>()
         })
-        .reduce(
-            || vec![(0f64, 0f64); c],
-            |mut a, b| {
-                for (a, b) in a.iter_mut().zip(b) {
-                    a.0 += b.0;
-                    a.1 += b.1;
-                }
-                a
-            },
-        )
+        .collect();
+    let mut sums = vec![(0f64, 0f64); c];
+    for run in runs {
+        for (a, b) in sums.iter_mut().zip(run) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+    }
+    sums
 }
 
 /// A new `[N, C, H, W]` buffer written row by row: `row(offset, channel, out)` for every

@@ -516,7 +516,8 @@ unsafe fn over_image_runs(
     work: impl Fn(&[f32], &[f32], Option<&mut [MaybeUninit<f32>]>) -> Vec<f32> + Sync,
 ) -> (Option<Vec<f32>>, Vec<f32>) {
     let (chw, ohw) = (g.c * g.hw_in(), g.o * g.hw_out());
-    let (per, _) = chunking(g.n);
+    // The weight gradient is a sum over runs: their number must not depend on the threads.
+    let per = super::images_per_run(g.n);
     let (dx, partial): (Option<Vec<f32>>, Vec<Vec<f32>>) = if want_dx {
         let mut partial = Vec::new();
         // SAFETY: the caller's `work` writes every element of each run's slice.

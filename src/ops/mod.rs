@@ -34,6 +34,18 @@ use candle_core::{CpuStorage, DType, Layout, Result, Storage, Tensor};
 
 pub use bn::BnBatchStats;
 
+/// Runs of images a batch is split into for every sum over images (weight gradients,
+/// BatchNorm statistics). A constant rather than the thread count, so that a run computes the
+/// same numbers with any number of threads — alone with two, or with one beside another
+/// trainer in a concurrent sweep. Four is what two threads used before this constant existed
+/// (twice the threads, so that a worker slowed by another process does not hold the others up).
+pub const IMAGE_RUNS: usize = 4;
+
+/// Images per run when `n` images are split into [`IMAGE_RUNS`] runs.
+pub(crate) fn images_per_run(n: usize) -> usize {
+    n.div_ceil(n.clamp(1, IMAGE_RUNS))
+}
+
 /// Whether `t` takes the custom CPU kernels (f32 on the CPU). `REGNET_LAB_REFERENCE_OPS=1`
 /// forces candle's plain ops everywhere, to compare a run against the reference path.
 pub fn is_fast(t: &Tensor) -> bool {

@@ -5,9 +5,16 @@
 //! `results*.jsonl` per shard (what finished). Sample `i` is a pure function of the space, the
 //! seed and `i`, so any process can run any index: running again skips every recorded index,
 //! `--shard K/N` runs the indices `i ≡ K (mod N)` into its own file, and [`merge`] joins shards.
+//!
+//! Because sample `i` is a pure function of the space, a resumed sweep checks that it is still
+//! the same sweep: the manifest carries a fingerprint of the space's first draws, and every
+//! recorded run must be the model the space draws at its index today. A custom constraint is
+//! stored by name only, so an edited closure under an unchanged name is caught there.
 
+mod lock;
 pub mod precomputed;
 mod results;
+mod schedule;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -16,8 +23,10 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub use lock::{LOCK_ENV, WriterLock, lock_path, utc};
 pub use results::SweepResults;
-pub use store::{Appender, Loaded, read_jsonl};
+pub use schedule::{Concurrency, SIDE_BY_SIDE_BELOW_FLOPS};
+pub use store::{Appender, CorruptLine, Loaded, quarantine_path, read_jsonl};
 
 use crate::space::{DesignSpace, Sample, SpaceDescription, SpaceError};
 use crate::train::{RunRecord, TrainConfig};
@@ -51,6 +60,18 @@ pub enum SweepError {
     Space(#[from] SpaceError),
     #[error("run {index} failed: {why}")]
     Run { index: u64, why: String },
+    #[error(
+        "{results} is being written by another sweep: {holder}. Wait for it (or stop it), or run \
+         a shard (--shard K/N) into its own file"
+    )]
+    Locked { results: PathBuf, holder: String },
+    #[error("{dir} holds another sweep: {why}")]
+    Draws { dir: PathBuf, why: String },
+    #[error(
+        "the sweep says its dataset is '{declared}' but runs on '{actual}': build it with \
+         dataset: data.describe()"
+    )]
+    Dataset { declared: String, actual: String },
 }
 
 impl SweepError {
@@ -76,7 +97,15 @@ pub struct SweepManifest {
     pub train: TrainConfig,
     /// The dataset, as its loader describes it (e.g. `embedded`, `fashion-mnist:/usr/share/...`).
     pub dataset: String,
+    /// Fingerprint of the space's first [`FINGERPRINT_DRAWS`] samples (SHA-256 of their specs):
+    /// two spaces with the same description but other draws (an edited custom constraint under
+    /// the same name) differ here. Absent in manifests written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draws: Option<String>,
 }
+
+/// How many of a space's first samples its manifest fingerprint covers.
+pub const FINGERPRINT_DRAWS: u64 = 4;
 
 impl SweepManifest {
     /// Why two manifests are not the same sweep, if they are not (`n` may differ: a sweep can
@@ -99,6 +128,15 @@ impl SweepManifest {
         }
         if self.dataset != other.dataset {
             return Some(format!("dataset {} vs {}", self.dataset, other.dataset));
+        }
+        if let (Some(a), Some(b)) = (&self.draws, &other.draws)
+            && a != b
+        {
+            return Some(format!(
+                "the design space {} draws other models under the same description{}",
+                self.space.name,
+                custom_names(&self.space)
+            ));
         }
         None
     }
@@ -200,9 +238,28 @@ pub struct RunSummary {
     pub remaining: u64,
 }
 
+/// ` (custom constraints, stored by name only: 'a', 'b')`, or nothing when there are none.
+fn custom_names(space: &SpaceDescription) -> String {
+    let names: Vec<String> = space
+        .constraints
+        .iter()
+        .filter(|c| c.is_custom())
+        .map(|c| format!("'{}'", c.name()))
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (custom constraints are stored by name only: was {} edited?)",
+            names.join(", ")
+        )
+    }
+}
+
 impl Sweep {
-    pub fn manifest(&self) -> SweepManifest {
-        SweepManifest {
+    /// What this sweep is, with the fingerprint of its space's first draws.
+    pub fn manifest(&self) -> Result<SweepManifest, SweepError> {
+        Ok(SweepManifest {
             format: FORMAT_VERSION,
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             space: self.space.describe(),
@@ -210,13 +267,49 @@ impl Sweep {
             n: self.n,
             train: self.train.clone(),
             dataset: self.dataset.clone(),
+            draws: Some(self.fingerprint()?),
+        })
+    }
+
+    /// SHA-256 of the specs of samples `0..FINGERPRINT_DRAWS` (whatever `n` is, so that an
+    /// extended sweep keeps its fingerprint).
+    fn fingerprint(&self) -> Result<String, SweepError> {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for i in 0..FINGERPRINT_DRAWS {
+            let s = self.space.sample(self.seed, i)?;
+            hash.update(serde_json::to_vec(&(&s.spec, &s.regnet)).expect("specs serialise"));
         }
+        Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Check that every record is the model the space draws at its index now, so results of
+    /// another space (an edited custom constraint) are never passed off as this sweep's.
+    pub fn check_draws(&self, dir: &Path, records: &[RunRecord]) -> Result<(), SweepError> {
+        for r in records {
+            let Some(i) = r.sample_index else { continue };
+            let s = self.space.sample(self.seed, i)?;
+            if s.spec != r.spec || s.regnet != r.regnet {
+                return Err(SweepError::Draws {
+                    dir: dir.to_path_buf(),
+                    why: format!(
+                        "its run {i} (widths {:?}) is not the model that {} draws at index {i} \
+                         now (widths {:?}){}; use another directory or rename the constraint",
+                        r.spec.stage_widths(),
+                        self.space.name(),
+                        s.spec.stage_widths(),
+                        custom_names(&self.space.describe())
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Prepare `dir`: write the manifest, or check that the one there is the same sweep.
     pub fn prepare(&self, dir: &Path) -> Result<(), SweepError> {
         std::fs::create_dir_all(dir).map_err(|e| SweepError::io(dir, "create", e))?;
-        let mine = self.manifest();
+        let mine = self.manifest()?;
         if dir.join("manifest.json").exists() {
             let theirs = SweepManifest::load(dir)?;
             if let Some(why) = mine.mismatch(&theirs) {
@@ -232,9 +325,37 @@ impl Sweep {
         mine.save(dir)
     }
 
-    /// Run the missing indices of `shard` into `dir`, training each sample with `train_one`
-    /// (given the sample and a checkpoint directory it may resume from), until done or until
-    /// `budget_seconds` have passed (checked between runs). `progress` hears every finished run.
+    /// Take `dir`'s results file for `shard` (its lock, its repairs), check what it holds, and
+    /// list the indices still to train.
+    fn begin(
+        &self,
+        dir: &Path,
+        shard: Shard,
+    ) -> Result<(Appender, RunSummary, Vec<u64>), SweepError> {
+        self.prepare(dir)?;
+        let file = shard.results_file(dir);
+        // The lock first: from here on no other process appends to this file.
+        let (appender, recorded) = Appender::open::<RunRecord>(&file)?;
+        self.check_draws(dir, &recorded)?;
+        let done: std::collections::HashSet<u64> =
+            recorded.iter().filter_map(|r| r.sample_index).collect();
+        let todo: Vec<u64> = (0..self.n)
+            .filter(|i| shard.contains(*i) && !done.contains(i))
+            .collect();
+        let summary = RunSummary {
+            skipped: (0..self.n)
+                .filter(|i| shard.contains(*i) && done.contains(i))
+                .count() as u64,
+            finished: 0,
+            remaining: todo.len() as u64,
+        };
+        Ok((appender, summary, todo))
+    }
+
+    /// Run the missing indices of `shard` into `dir`, one at a time, training each sample with
+    /// `train_one` (given the sample and a checkpoint directory it may resume from), until done
+    /// or until `budget_seconds` have passed (checked between runs). `progress` hears every
+    /// finished run. [`Sweep::run_concurrently`] trains several at once.
     pub fn run_with(
         &self,
         dir: &Path,
@@ -243,24 +364,7 @@ impl Sweep {
         mut train_one: impl FnMut(&Sample, &Path) -> Result<RunRecord, SweepError>,
         mut progress: impl FnMut(&RunRecord, &RunSummary),
     ) -> Result<RunSummary, SweepError> {
-        self.prepare(dir)?;
-        let file = shard.results_file(dir);
-        let done: std::collections::HashSet<u64> = read_jsonl::<RunRecord>(&file)?
-            .records
-            .iter()
-            .filter_map(|r| r.sample_index)
-            .collect();
-        let mut appender = Appender::open(&file)?;
-        let todo: Vec<u64> = (0..self.n)
-            .filter(|i| shard.contains(*i) && !done.contains(i))
-            .collect();
-        let mut summary = RunSummary {
-            skipped: (0..self.n)
-                .filter(|i| shard.contains(*i) && done.contains(i))
-                .count() as u64,
-            finished: 0,
-            remaining: todo.len() as u64,
-        };
+        let (mut appender, mut summary, todo) = self.begin(dir, shard)?;
         let start = Instant::now();
         for index in todo {
             if budget_seconds.is_some_and(|b| start.elapsed().as_secs_f64() >= b) {
@@ -279,9 +383,59 @@ impl Sweep {
         }
         Ok(summary)
     }
+
+    /// [`Sweep::run_with`], training as many models at once as `concurrency` allows (each on
+    /// its own rayon pool); finished runs are appended by this thread, in the order they finish.
+    /// Every run's numbers are those of a sequential sweep.
+    pub fn run_concurrently(
+        &self,
+        dir: &Path,
+        shard: Shard,
+        budget_seconds: Option<f64>,
+        concurrency: Concurrency,
+        train_one: impl Fn(&Sample, &Path) -> Result<RunRecord, SweepError> + Sync,
+        mut progress: impl FnMut(&RunRecord, &RunSummary),
+    ) -> Result<RunSummary, SweepError> {
+        let (mut appender, mut summary, todo) = self.begin(dir, shard)?;
+        schedule::train_all(
+            &todo,
+            &|i| Ok(self.space.sample(self.seed, i)?),
+            dir,
+            concurrency,
+            budget_seconds,
+            &mut appender,
+            &mut summary,
+            &train_one,
+            &mut progress,
+        )?;
+        Ok(summary)
+    }
 }
 
 impl Sweep {
+    /// Train one sample of this sweep on `data` with the sweep's recipe, resuming from the
+    /// checkpoint in `ckpt` if there is one: what [`Sweep::run`] and the command line do per
+    /// index.
+    pub fn train_sample(
+        &self,
+        sample: &Sample,
+        data: &dyn crate::train::TrainData,
+        ckpt: &Path,
+    ) -> Result<RunRecord, SweepError> {
+        crate::train::train_with(
+            &sample.spec,
+            sample.regnet.as_ref(),
+            data,
+            &self.train,
+            Some(ckpt),
+            &mut |_| {},
+        )
+        .map_err(|e| SweepError::Run {
+            index: sample.index,
+            why: e.to_string(),
+        })
+    }
+
     /// Run (or resume) the whole sweep into `dir` on this machine, training every sample on
     /// `data`, printing one line per finished run; returns everything recorded there.
     ///
@@ -293,33 +447,29 @@ impl Sweep {
         data: &dyn crate::train::TrainData,
     ) -> Result<SweepResults, SweepError> {
         let dir = dir.as_ref();
-        let summary = self.run_with(
+        if self.dataset != data.describe() {
+            return Err(SweepError::Dataset {
+                declared: self.dataset.clone(),
+                actual: data.describe(),
+            });
+        }
+        let summary = self.run_concurrently(
             dir,
             Shard::WHOLE,
             None,
-            |sample, ckpt| {
-                crate::train::train_with(
-                    &sample.spec,
-                    sample.regnet.as_ref(),
-                    data,
-                    &self.train,
-                    Some(ckpt),
-                    &mut |_| {},
-                )
-                .map_err(|e| SweepError::Run {
-                    index: sample.index,
-                    why: e.to_string(),
-                })
-            },
+            Concurrency::auto(),
+            |sample, ckpt| self.train_sample(sample, data, ckpt),
             |r, s| {
                 println!(
-                    "{} {}/{}: {:.2} MF, error {}",
+                    "{} {}/{}: {:.2} MF, error {}, {:.0} img/s, {:.1} s",
                     self.space.name(),
                     s.skipped + s.finished,
                     self.n,
                     r.complexity.flops as f64 / 1e6,
                     r.best_error
-                        .map_or("diverged".into(), |e| format!("{e:.2}%"))
+                        .map_or("diverged".into(), |e| format!("{e:.2}%")),
+                    r.images_per_second,
+                    r.seconds
                 )
             },
         )?;
@@ -356,8 +506,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<SweepResults, SweepError> {
     all.retain(|r| r.sample_index.is_none_or(|i| seen.insert(i)));
     all.sort_by_key(|r| r.sample_index);
     std::fs::create_dir_all(out).map_err(|e| SweepError::io(out, "create", e))?;
-    manifest.save(out)?;
     let file = Shard::WHOLE.results_file(out);
+    // The output is written whole; the lock keeps a sweep from appending to it meanwhile.
+    let _lock = WriterLock::acquire(&file)?;
+    manifest.save(out)?;
     let mut body = String::new();
     for r in &all {
         body.push_str(&serde_json::to_string(r).expect("records serialise"));

@@ -48,10 +48,7 @@ impl Default for TrainConfig {
             epochs: 5,
             batch_size: 128,
             schedule: LrSchedule::cosine(0.1).per_step(),
-            sgd: SgdConfig {
-                weight_decay: 5e-4,
-                ..SgdConfig::default()
-            },
+            sgd: SgdConfig::default(),
             seed: 0,
             max_seconds: None,
             max_steps_per_epoch: None,
@@ -74,6 +71,10 @@ pub struct EpochRecord {
     pub train_error: f64,
     /// Error on the evaluation split (test by default) after this epoch.
     pub test_error: Option<f64>,
+    /// Errors on the evaluation split's consecutive class-balanced blocks of 100 images per
+    /// class (see `train::Evaluation::blocks`); empty when the split has fewer than two blocks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_error_blocks: Vec<f64>,
     /// Seconds of this epoch, evaluation included.
     pub seconds: f64,
 }
