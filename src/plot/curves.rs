@@ -27,7 +27,8 @@ pub enum Metric {
 /// use regnet_lab::train::EpochRecord;
 /// let epochs: Vec<EpochRecord> = (1..=3).map(|e| EpochRecord {
 ///     epoch: e, lr: 0.1, steps: 10, train_loss: 2.0 / e as f64,
-///     train_error: 60.0 / e as f64, test_error: Some(65.0 / e as f64), seconds: 1.0,
+///     train_error: 60.0 / e as f64, test_error: Some(65.0 / e as f64),
+///     test_error_blocks: vec![], seconds: 1.0,
 /// }).collect();
 /// let fig = CurvesPlot::new().epochs("run 0", &epochs).metric(Metric::Loss);
 /// assert!(fig.svg()?.contains("training loss"));
