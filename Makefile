@@ -7,7 +7,7 @@ PY    := $(VENV)/bin/python
 PIP   := $(VENV)/bin/pip
 STAMP := $(VENV)/.stamps
 CARGO ?= cargo
-BIN   := target/debug/regnet-lab
+BIN   := target/release/regnet-lab
 # Python is only a test oracle and benchmark peer here; the product is Rust.
 #   numpy/scipy: the stats oracle; torch/torchvision/safetensors: the torchvision equivalence test.
 PY_TEST_DEPS := numpy scipy torch torchvision safetensors nbclient nbformat jupyter_client
@@ -56,8 +56,10 @@ notebooks: $(KERNEL)
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter REGNET_LAB_BUDGET=smoke $(PY) scripts/run_notebooks.py
 
 ## The main job on the embedded data: a small AnyNetX_A sweep, trained briefly, into out/.
+## Built with the release profile: the dev profile's debug assertions keep the crate off its
+## fastest kernels (README, "Performance"), and candle costs the same to compile either way.
 demo:
-	$(CARGO) build --locked --bin regnet-lab
+	$(CARGO) build --locked --release --bin regnet-lab
 	$(BIN) describe RegNetX-200MF
 	$(BIN) sweep AnyNetX_A -n 8 --sample-seed 0 --dataset embedded --flops 1M..6M \
 	    --epochs 3 --batch-size 64 --lr 0.1 --time-budget 5m --out out/demo-anynetx-a
@@ -68,6 +70,9 @@ bench:
 	$(CARGO) bench --locked --bench sampling
 	$(CARGO) bench --locked --bench stats
 	$(CARGO) bench --locked --bench train_step
+	$(CARGO) build --locked --release --bin regnet-lab
+	$(MAKE) python-deps
+	scripts/bench_sweep.sh target/release/regnet-lab
 
 ## Regenerate the committed numpy/scipy fixtures of the stats tests.
 oracles: python-deps

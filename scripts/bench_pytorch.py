@@ -120,7 +120,7 @@ def main():
         else:
             net.train()
             opt = torch.optim.SGD(
-                net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-5
+                net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4
             )
 
             def step():

@@ -11,7 +11,13 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = {"name": "rust", "display_name": "Rust", "language": "rust"}
 
-DEP = ':dep regnet-lab = { path = ".." }\n:dep candle-core = "=0.11.1"'
+# evcxr builds a notebook's crates with debug assertions, overflow checks and incremental
+# compilation on: the crate's fast kernels then run at half speed (README, "Performance").
+# cargo's CARGO_PROFILE_DEV_* variables override evcxr's profile; they must come before `:dep`.
+DEP = """:build_env CARGO_PROFILE_DEV_DEBUG_ASSERTIONS=false
+:build_env CARGO_PROFILE_DEV_OVERFLOW_CHECKS=false
+:build_env CARGO_PROFILE_DEV_INCREMENTAL=false
+:dep regnet-lab = { path = ".." }"""
 
 SETUP = """use regnet_lab::prelude::*;
 let budget = Budget::from_env()?;
@@ -63,7 +69,7 @@ predicts (BN running statistics are buffers, not parameters, as in the reference
 """),
     code("""let net = AnyNet::build(&spec, &ModelConfig::default())?;
 assert_eq!(net.param_count(), summary.params);
-let x = candle_core::Tensor::zeros((2, 3, 224, 224), candle_core::DType::F32, &candle_core::Device::Cpu)?;
+let x = candle::Tensor::zeros((2, 3, 224, 224), candle::DType::F32, &candle::Device::Cpu)?;
 let logits = net.forward_t(&x, false)?;
 println!("{} parameters, logits {:?}", net.param_count(), logits.dims());"""),
     md("""
@@ -125,16 +131,30 @@ for space in &spaces {
 ## Error EDFs and KS distances
 
 The legend numbers are the paper's `[min | mean]`. The KS statistic D = sup |F1 − F2| compares
-consecutive spaces (ICCV 2019).
+consecutive spaces (ICCV 2019), and A with D and E, the two steps the paper says improve the
+space. Beside each comparison, a **power plan**: how many models per space the KS test would
+need to detect the difference these sweeps show (α = 0.05, power 80 %), by simulation from the
+two sweeps shrunk towards each other so that their sampling noise is not taken for an effect
+(`stats::ks_plan_from_pilots`). "Cannot be planned" means the two sweeps differ no more than two
+samples of one population would.
+
+The spaces are sampled with the same seed, so consecutive spaces share draws wherever a
+constraint does not bind (C and D have identical depths at most indices). The KS test treats
+them as independent samples, which makes it conservative here.
 """),
     code("""for (name, r) in &results {
     let edf = Edf::new(&r.errors())?;
     let s = edf.summary();
     println!("{name:10} n={:3} [{:.2} | {:.2}]  excluded (diverged) {}", s.n, s.min, s.mean, s.n_excluded);
 }
-for pair in results.windows(2) {
-    let ks = ks_2samp(&pair[0].1.errors(), &pair[1].1.errors())?;
-    println!("{} vs {}: D = {:.3}, p = {:.3}", pair[0].0, pair[1].0, ks.statistic, ks.pvalue);
+let plan_options = PowerOptions { replicates: 500, ..PowerOptions::default() };
+let mut pairs: Vec<(usize, usize)> = (1..results.len()).map(|j| (j - 1, j)).collect();
+pairs.extend([(0, 3), (0, 4)]);
+for (i, j) in pairs {
+    let (a, b) = (results[i].1.errors(), results[j].1.errors());
+    let ks = ks_2samp(&a, &b)?;
+    let plan = ks_plan_from_pilots(&a, &b, &plan_options)?;
+    println!("{} vs {}: D = {:.3}, p = {:.3}\n    {}", results[i].0, results[j].0, ks.statistic, ks.pvalue, plan.sentence());
 }"""),
     md("The EDFs on shared axes (paper Figures 5 and 6); further right is worse."),
     code("""let mut fig = EdfPlot::new();
@@ -274,8 +294,8 @@ let mut by_family: Vec<(String, Vec<SweepResults>)> = Vec::new();
 for family in ["RegNetX", "RegNetY"] {
     let mut sweeps = Vec::new();
     for (lo, hi) in regimes {
-        let ranges = RegNetRanges { se_ratio: (family == "RegNetY").then_some(0.25), ..RegNetRanges::small() };
-        let space = DesignSpace::named(family)?.with_regnet_ranges(ranges)
+        // The ranges set the sizes; RegNetY keeps its squeeze-excitation.
+        let space = DesignSpace::named(family)?.with_regnet_ranges(RegNetRanges::small())
             .with_template(NetTemplate::fashion_mnist()).with_regime(Regime::flops(lo, hi, 28));
         let sweep = Sweep { space, seed: 0, n: budget.sweep_size(), train: budget.train_config(), dataset: data.describe() };
         let dir = format!("out/notebook-03-{:?}/{family}-{}-{}", budget, lo, hi).to_lowercase();
@@ -338,7 +358,7 @@ chance-level answers unless you train first, e.g. with notebook 00).
     code("""let data = regnet_lab::data::embedded()?;
 let norm = regnet_lab::data::Normalize::fashion_mnist();
 let first = data.test.first_per_class(1);
-let (x, y) = first.to_tensors(&norm, &candle_core::Device::Cpu)?;
+let (x, y) = first.to_tensors(&norm, &candle::Device::Cpu)?;
 let pred = again.forward_t(&x, false)?.argmax(1)?.to_vec1::<u32>()?;
 println!("labels      {:?}\\npredictions {:?}", y.to_vec1::<u32>()?, pred);"""),
 ]
