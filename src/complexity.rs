@@ -1,6 +1,6 @@
 //! flops, params and activations of an [`AnyNetSpec`], counted without building the network and
 //! exactly as the reference code counts them (pycls `complexity` methods; see
-//! `shared/reference/regnet.md` §5). The paper's complexity regimes (e.g. 360–400 MF) and every
+//! the paper's §5 and the reference code's counting rules). The paper's complexity regimes (e.g. 360–400 MF) and every
 //! complexity-normalised comparison rest on these numbers.
 //!
 //! Conventions of the reference: one multiply-add is one flop; BN adds 2 params per channel and

@@ -6,7 +6,7 @@
 //! measured plain-candle step ~19 % of the time went to element-wise ops and ~1/3 to page faults
 //! on fresh allocations. A fused BatchNorm+ReLU op with the closed-form backward was measured
 //! 2.2–2.6× faster on the whole step with 3× less peak memory
-//! (/work/shared/reference/candle-training.md).
+//! (README, "Performance").
 //!
 //! Arithmetic is PyTorch's: normalise with the batch mean and the *biased* variance,
 //! `y = γ (x − μ) / sqrt(σ² + eps) + β`, then ReLU if asked. Per-channel sums are accumulated

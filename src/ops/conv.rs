@@ -4,7 +4,7 @@
 //! Why: candle 0.11 runs a grouped convolution as split → one convolution per group → concat,
 //! and its backward computes the input gradient with `conv_transpose2d`, a direct loop without
 //! GEMM, padding and adding a full-size zero tensor per group. Measured on this kind of machine
-//! (/work/shared/reference/candle-training.md), a single op doing forward, input gradient and
+//! (README, "Performance"), a single op doing forward, input gradient and
 //! weight gradient by GEMM with the groups inside made the whole RegNetX-200MF train step
 //! 2.1–2.4× faster. Every X/Y block's 3×3 convolution is grouped, so this is the hot path.
 //!

@@ -4,7 +4,7 @@
 //!
 //! Why this module exists: plain candle 0.11 trains these networks several times slower than
 //! PyTorch on the CPU (RegNetX-200MF at 32×32: 27–39 img/s against PyTorch's 292–333 on two
-//! cores, /work/shared/reference/candle-training.md). The time goes to grouped convolutions run
+//! cores, README "Performance"). The time goes to grouped convolutions run
 //! group by group, the input gradient through a GEMM-less `conv_transpose2d`, about ten
 //! element-wise ops per BatchNorm, and page faults on the fresh tensors all of these allocate.
 //! The ops here remove those costs; `benches/train_step.rs` measures the result side by side
@@ -199,7 +199,7 @@ pub fn add_relu(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// with a fresh `mmap` and unmaps it on free, so each training step page-faults all of its
 /// memory in again; about a third of a plain candle step was page faults and kernel work on
 /// fresh allocations, and raising these thresholds was measured +15–30 % on the whole step
-/// (/work/shared/reference/candle-training.md). Raising the mmap threshold to its maximum
+/// (README, "Performance"). Raising the mmap threshold to its maximum
 /// (32 MiB on 64-bit) and never trimming the heap top keeps the buffers for reuse; the cost is
 /// that the process's resident memory stays at its peak.
 ///

@@ -275,7 +275,7 @@ pub fn ks_plan_from_pilots(
     Ok(PowerPlan {
         n,
         curve,
-        effect_d: mixture_distance(&a, &b, &pooled, lambda),
+        effect_d: mixture_distance(&a, &b, lambda),
         lambda,
         pilot,
         options: options.clone(),
@@ -426,7 +426,7 @@ fn mixture_draw(rng: &mut ChaCha8Rng, lambda: f64, pilot: &[f64], pooled: &[f64]
 }
 
 /// KS distance between the two mixtures (population values, no sampling): λ times the pilots'.
-fn mixture_distance(a: &[f64], b: &[f64], _pooled: &[f64], lambda: f64) -> f64 {
+fn mixture_distance(a: &[f64], b: &[f64], lambda: f64) -> f64 {
     // F_t,a − F_t,b = λ (F_a − F_b): the pooled part cancels.
     lambda * ks_distance(a, b)
 }
