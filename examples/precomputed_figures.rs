@@ -1,4 +1,4 @@
-//! Figures of the sweeps committed under `datasets/sweeps/` (made by `precompute_sweeps`), into
+//! Figures of the sweeps committed under `datasets/sweeps/` (made by `regnet-lab evidence`), into
 //! `docs/figures/`: the AnyNetX_A → E EDFs with KS distances, and the refinement assistant's
 //! proposal for AnyNetX_A (its ranked table is printed).
 //!
@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use regnet_lab::budget::Budget;
 use regnet_lab::plot::EdfPlot;
 use regnet_lab::refine::{SuggestOptions, suggest};
 use regnet_lab::stats::ks_2samp;
@@ -17,12 +18,17 @@ use regnet_lab::sweep::{SweepResults, precomputed};
 fn main() -> Result<()> {
     let out = PathBuf::from(std::env::args().nth(1).unwrap_or("docs/figures".into()));
     std::fs::create_dir_all(&out)?;
-    let mut sweeps = Vec::new();
+    let data = Budget::Cpu.data()?;
+    let mut sweeps: Vec<(String, SweepResults)> = Vec::new();
     for space in precomputed::anynetx_chain()? {
-        let dir = precomputed::path("anynetx", &space);
-        let r = SweepResults::load(&dir).with_context(|| format!("{}", dir.display()))?;
+        let r = precomputed::committed("anynetx", &space, &data)?
+            .with_context(|| format!("no committed cpu-budget sweep of {}", space.name()))?;
         sweeps.push((space.name().to_string(), r));
     }
+    let n: Vec<String> = sweeps
+        .iter()
+        .map(|(_, r)| r.records.len().to_string())
+        .collect();
     for pair in sweeps.windows(2) {
         let ks = ks_2samp(&pair[0].1.errors(), &pair[1].1.errors())?;
         println!(
@@ -30,8 +36,10 @@ fn main() -> Result<()> {
             pair[0].0, pair[1].0, ks.statistic, ks.pvalue
         );
     }
-    let mut fig =
-        EdfPlot::new().title("AnyNetX_A → E, 32 models each, cpu budget (Fashion-MNIST subset)");
+    let mut fig = EdfPlot::new().title(format!(
+        "AnyNetX_A → E, cpu budget ({} models), Fashion-MNIST",
+        n.join(" / ")
+    ));
     for (name, r) in &sweeps {
         fig = fig.sweep(name, r);
     }

@@ -112,20 +112,18 @@ for s in &spaces {
     md("""
 ## Sample and train
 
-Each sweep is stored under `out/` as an append-only JSON-lines file: re-running the cell
-resumes, and nothing finished is trained twice. At the `cpu` budget (32 models per space, 3
-epochs on the embedded 6,000 images) the crate ships these very sweeps, made by regnet-lab
-itself (`cargo run --release --example precompute_sweeps`, see `datasets/sweeps/README.md`): the
-cell reuses them and trains nothing. Change the budget, the seed or the recipe and the runs are
-trained afresh (about 17 s per model on 2 cores at `cpu` budget).
+At the `cpu` budget the crate ships these sweeps, made by regnet-lab itself with its `cpu`
+recipe (3 epochs on 6,000 Fashion-MNIST training images, evaluated on all 10,000 test images;
+`regnet-lab evidence`, see `datasets/sweeps/README.md`): the cell reads every committed run,
+trains nothing, and prints how many runs each space rests on. At other budgets (and at `cpu`
+where nothing is committed) each sweep is trained into `out/` as an append-only JSON-lines file:
+re-running the cell resumes, and nothing finished is trained twice.
 """),
     code("""let data = budget.data()?;
 let mut results = Vec::new();
 for space in &spaces {
-    let sweep = Sweep { space: space.clone(), seed: 0, n: budget.sweep_size(),
-                        train: budget.train_config(), dataset: data.describe() };
-    let dir = format!("out/notebook-01-{:?}/{}", budget, precomputed::slug(space.name())).to_lowercase();
-    results.push((space.name().to_string(), sweep.run_reusing(&dir, precomputed::path("anynetx", space), &data)?));
+    let r = precomputed::results(budget, "anynetx", space, &data, budget.out_dir("notebook-01", space))?;
+    results.push((space.name().to_string(), r));
 }"""),
     md("""
 ## Error EDFs and KS distances
@@ -156,6 +154,18 @@ for (i, j) in pairs {
     let plan = ks_plan_from_pilots(&a, &b, &plan_options)?;
     println!("{} vs {}: D = {:.3}, p = {:.3}\n    {}", results[i].0, results[j].0, ks.statistic, ks.pvalue, plan.sentence());
 }"""),
+    md("""
+## The paper's §3 findings on this data
+
+Each row tests one claim of the paper on these sweeps: the difference B − A of the mean error and
+of the 25th percentile (negative: B better) with 95 % bootstrap intervals, paired by sample index
+(the spaces share the sample seed, and where a constraint does not bind they draw the same
+model), the KS distance with its p-value after a Holm correction over the table, and a verdict:
+*reproduced*, *contradicted*, or *undecided at this n* (rules: `docs/findings.md`). "Costs
+nothing" is reproduced when the cost's upper bound is below 0.5 points.
+"""),
+    code("""let claims: Vec<Claim> = paper_claims().into_iter().take(4).collect();
+findings(&claims, &results, &FindingsOptions::default())?"""),
     md("The EDFs on shared axes (paper Figures 5 and 6); further right is worse."),
     code("""let mut fig = EdfPlot::new();
 for (name, r) in &results {
@@ -269,9 +279,7 @@ Small sweeps of RegNetX and of its restricted variants on the embedded data.
 let variants = precomputed::regnet_x_variants();
 let mut fig = EdfPlot::new();
 for space in &variants {
-    let sweep = Sweep { space: space.clone(), seed: 0, n: budget.sweep_size(), train: budget.train_config(), dataset: data.describe() };
-    let dir = format!("out/notebook-02-{:?}/{}", budget, precomputed::slug(space.name())).to_lowercase();
-    let r = sweep.run_reusing(&dir, precomputed::path("regnetx", space), &data)?;
+    let r = precomputed::results(budget, "regnetx", space, &data, budget.out_dir("notebook-02", space))?;
     fig = fig.sweep(space.name(), &r);
 }
 fig""", "figure"),

@@ -6,6 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::train::{DataSource, DeviceChoice, ImageData, LrSchedule, TrainConfig, TrainError};
 
+/// Training images of a `cpu`-budget run (class-balanced, the first of each class).
+pub const CPU_TRAIN_IMAGES: usize = 6_000;
+
+/// Linear warm-up of a `cpu`-budget run, in epochs: without it, 9 of 32 RegNetX runs stayed
+/// near chance after the first epoch (docs/noise-budget.md).
+pub const CPU_WARMUP_EPOCHS: f64 = 0.5;
+
 /// A compute budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,7 +35,10 @@ impl Budget {
         }
     }
 
-    /// Models per sweep.
+    /// Models per sweep a notebook trains itself (at `cpu` budget only where no committed
+    /// sweep exists: the committed evidence holds up to [`EVIDENCE_MODELS`] per space).
+    ///
+    /// [`EVIDENCE_MODELS`]: crate::sweep::precomputed::EVIDENCE_MODELS
     pub fn sweep_size(self) -> u64 {
         match self {
             Budget::Smoke => 3,
@@ -51,9 +61,15 @@ impl Budget {
                 schedule: LrSchedule::cosine(0.1).per_step(),
                 ..base
             },
+            // The recipe of the committed evidence, chosen from the measured noise budget
+            // (docs/noise-budget.md): 3 epochs, batch 64, cosine per step from 0.1 after
+            // CPU_WARMUP_EPOCHS of linear warm-up.
             Budget::Cpu => TrainConfig {
                 epochs: 3,
                 batch_size: 64,
+                schedule: LrSchedule::cosine(0.1)
+                    .with_warmup(CPU_WARMUP_EPOCHS)
+                    .per_step(),
                 ..base
             },
             Budget::Gpu => TrainConfig {
@@ -65,15 +81,38 @@ impl Budget {
         }
     }
 
-    /// The data of a run: the embedded subset (limited at `smoke`), full Fashion-MNIST at `gpu`.
+    /// The data of a run: the embedded subset at `smoke`; at `cpu`, [`CPU_TRAIN_IMAGES`]
+    /// class-balanced training images of the full Fashion-MNIST (Debian's
+    /// `dataset-fashion-mnist`), evaluated on all 10,000 test images (a 1,000-image test set
+    /// adds twice the noise of the training seed, docs/noise-budget.md); at `gpu`, all of it.
     pub fn data(self) -> Result<ImageData, TrainError> {
         match self {
             Budget::Smoke => Ok(ImageData::load(&DataSource::Embedded)?
                 .with_train_limit(128)
                 .with_eval_limit(100)),
-            Budget::Cpu => ImageData::load(&DataSource::Embedded),
+            Budget::Cpu => Ok(ImageData::load(&DataSource::FashionMnist(None))?
+                .with_train_limit(CPU_TRAIN_IMAGES)),
             Budget::Gpu => ImageData::load(&DataSource::FashionMnist(None)),
         }
+    }
+
+    /// Where a notebook trains its sweep of `space` at this budget:
+    /// `out/<notebook>-<budget>/<space>`.
+    ///
+    /// ```
+    /// use regnet_lab::{budget::Budget, space::DesignSpace};
+    /// let dir = Budget::Smoke.out_dir("notebook-01", &DesignSpace::anynet_x_a());
+    /// assert_eq!(dir, std::path::Path::new("out/notebook-01-smoke/anynetx_a"));
+    /// ```
+    pub fn out_dir(self, notebook: &str, space: &crate::space::DesignSpace) -> std::path::PathBuf {
+        let budget = match self {
+            Budget::Smoke => "smoke",
+            Budget::Cpu => "cpu",
+            Budget::Gpu => "gpu",
+        };
+        std::path::Path::new("out")
+            .join(format!("{notebook}-{budget}"))
+            .join(crate::sweep::precomputed::slug(space.name()))
     }
 
     /// A label for figure titles and tables.

@@ -22,6 +22,7 @@ pub mod budget;
 pub mod complexity;
 pub mod data;
 pub mod display;
+pub mod findings;
 pub mod model;
 pub mod ops;
 pub mod plot;

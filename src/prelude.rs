@@ -4,6 +4,7 @@ pub use crate::budget::Budget;
 pub use crate::candle;
 pub use crate::complexity::{Complexity, complexity};
 pub use crate::data::{Augment, Normalize};
+pub use crate::findings::{Claim, Findings, FindingsOptions, findings, paper_claims};
 pub use crate::model::{AnyNet, ModelConfig};
 pub use crate::plot::{
     CurvesPlot, EdfPlot, ErrorVsPlot, Row, SearchPlot, SuggestionsPlot, TrendPlot, WidthsPlot,
@@ -15,9 +16,10 @@ pub use crate::space::{
     RegNetParams, RegNetRanges, Regime, Sample, SpaceError, StemKind, zoo,
 };
 pub use crate::stats::{
-    ComplexityBins, Draws, Edf, EmptyBins, GoodRangeOptions, PowerOptions, XScale,
-    fit_quantized_linear, good_range, good_ranges, ks_2samp, ks_plan_for_shift,
-    ks_plan_from_pilots, linear_fit, normalized_edf, random_search_efficiency,
+    CompareOptions, ComplexityBins, Draws, Edf, EmptyBins, GoodRangeOptions, PowerOptions, XScale,
+    compare_paired, compare_spaces, fit_quantized_linear, good_range, good_ranges, ks_2samp,
+    ks_plan_for_shift, ks_plan_from_pilots, linear_fit, normalized_edf, random_search_efficiency,
+    rank_agreement,
 };
 pub use crate::summary::ModelSummary;
 pub use crate::sweep::{Sweep, SweepResults, precomputed};

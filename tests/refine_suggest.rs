@@ -12,30 +12,12 @@ use regnet_lab::space::{
     AnyNetXRanges, Constraint, DesignSpace, NetTemplate, Property, RegNetRanges, Regime, Sample,
 };
 use regnet_lab::sweep::{FORMAT_VERSION, SweepManifest, SweepResults};
-use regnet_lab::train::{RunRecord, StopReason, TrainConfig};
+use regnet_lab::train::{RunRecord, TrainConfig};
 
 fn record(s: &Sample, error: Option<f64>) -> RunRecord {
     RunRecord {
-        crate_version: "test".into(),
-        sample_index: Some(s.index),
-        spec: s.spec.clone(),
-        regnet: s.regnet.clone(),
-        complexity: s.complexity,
         resolution: 28,
-        config: TrainConfig::default(),
-        dataset: "synthetic".into(),
-        device: "cpu".into(),
-        epochs: vec![],
-        final_error: error,
-        best_error: error,
-        diverged: error.is_none(),
-        stop: if error.is_some() {
-            StopReason::Completed
-        } else {
-            StopReason::Diverged
-        },
-        images_per_second: 1.0,
-        seconds: 0.0,
+        ..RunRecord::synthetic(s, error)
     }
 }
 
@@ -578,4 +560,61 @@ fn edf_figure_has_one_panel_per_candidate_shown() {
     assert!(blocks.contains("<table>"));
     assert!(blocks.contains("figure could not be drawn"));
     assert!(!blocks.contains("<svg"));
+}
+
+/// The findings table on sweeps with planted effects: the same noise at every index (as two
+/// spaces drawn from one seed share models), so the paired effects are exact.
+#[test]
+fn findings_follow_planted_effects() {
+    use regnet_lab::findings::{Claim, Expect, FindingsOptions, Verdict, findings};
+    let space = anynet_a();
+    let at = |level: f64| sweep(&space, 120, 1.0, move |_| level);
+    let sweeps = vec![
+        ("A".to_string(), at(25.0)),
+        ("B".to_string(), at(25.0)),
+        ("C".to_string(), at(23.0)),
+        ("D".to_string(), at(25.0)),
+    ];
+    let claim = |a: &str, b: &str, expect| Claim::Compare {
+        text: format!("{b} vs {a}"),
+        a: a.into(),
+        b: b.into(),
+        expect,
+    };
+    let claims = [
+        claim("A", "B", Expect::NoWorse),
+        claim("B", "C", Expect::Better),
+        claim("C", "D", Expect::Better),
+        claim("C", "D", Expect::NoWorse),
+        claim("A", "missing", Expect::Better),
+    ];
+    let table = findings(&claims, &sweeps, &FindingsOptions::default()).unwrap();
+    let verdicts: Vec<Verdict> = table.rows.iter().map(|r| r.verdict).collect();
+    assert_eq!(
+        verdicts,
+        [
+            Verdict::Reproduced,
+            Verdict::Reproduced,
+            Verdict::Contradicted,
+            Verdict::Contradicted,
+            Verdict::Missing
+        ]
+    );
+    let b_vs_c = &table.rows[1];
+    let d = b_vs_c.mean_diff().unwrap();
+    assert!(
+        (d.estimate + 2.0).abs() < 1e-9 && (d.high - d.low) < 1e-9,
+        "{d:?}"
+    );
+    assert_eq!(b_vs_c.same_models, Some(120));
+    // Holm over the four comparisons: never below the raw p-value.
+    for r in &table.rows[..4] {
+        assert!(r.p_adjusted.unwrap() >= r.comparison.as_ref().unwrap().ks.pvalue);
+    }
+    let md = table.to_markdown();
+    assert_eq!(md.lines().count(), 2 + claims.len(), "{md}");
+    assert!(
+        md.contains("contradicted") && md.contains("no sweep"),
+        "{md}"
+    );
 }

@@ -8,12 +8,13 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use regnet_lab::budget::Budget;
 use regnet_lab::space::{
     AnyNetSpec, AnyNetXRanges, DesignSpace, Family, NetTemplate, RegNetParams, RegNetRanges,
     Regime, zoo,
 };
 use regnet_lab::summary::ModelSummary;
-use regnet_lab::sweep::{Concurrency, Shard, Sweep, merge};
+use regnet_lab::sweep::{Concurrency, Shard, Sweep, merge, precomputed};
 use regnet_lab::train::{
     DataSource, DeviceChoice, Event, ImageData, LrSchedule, RunRecord, TrainConfig, TrainData,
     print_event, train_with,
@@ -115,6 +116,29 @@ enum Command {
         run: RunArgs,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Make (or extend) the committed evidence under datasets/sweeps/: every evidence space
+    /// (AnyNetX_A..E, RegNetX and its restrictions, RegNetY) at the `cpu` budget's recipe, in
+    /// rounds so that all spaces grow together; rerun to resume.
+    Evidence {
+        /// Groups (anynetx, regnetx, regnety) or space directories (e.g. anynetx_c) to run;
+        /// all when omitted.
+        only: Vec<String>,
+        /// Models per space after each round (every space reaches one before any goes on).
+        #[arg(long, default_value = "32,64,100,150,200")]
+        rounds: String,
+        /// Run only indices i ≡ K (mod N), into their own results files.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Stop between runs after this long (e.g. 90s, 30m, 2h).
+        #[arg(long)]
+        time_budget: Option<String>,
+        /// Models trained at once: auto, 1 or N (as for `sweep`).
+        #[arg(long, default_value = "auto")]
+        concurrency: String,
+        /// Root of the sweep directories.
+        #[arg(long, default_value_os_t = precomputed::root())]
+        root: PathBuf,
     },
     /// Merge sweep directories (shards) into --out, refusing different sweeps.
     Merge {
@@ -487,11 +511,7 @@ fn run(cli: Cli) -> Result<()> {
                 (other, _) => bail!("--ranges '{other}': expected small or paper"),
             };
             space = space.with_regime(regime(flops.as_deref(), data.resolution())?);
-            let shard = shard
-                .as_deref()
-                .map(str::parse::<Shard>)
-                .transpose()?
-                .unwrap_or(Shard::WHOLE);
+            let shard = parse_shard(shard.as_deref())?;
             let budget = time_budget.as_deref().map(parse_duration).transpose()?;
             let sweep = Sweep {
                 space,
@@ -535,6 +555,21 @@ fn run(cli: Cli) -> Result<()> {
                 }
             );
         }
+        Command::Evidence {
+            only,
+            rounds,
+            shard,
+            time_budget,
+            concurrency,
+            root,
+        } => evidence(EvidenceArgs {
+            only,
+            rounds: parse_rounds(&rounds)?,
+            shard: parse_shard(shard.as_deref())?,
+            budget_seconds: time_budget.as_deref().map(parse_duration).transpose()?,
+            concurrency: parse_concurrency(&concurrency)?,
+            root,
+        })?,
         Command::Merge { dirs, out: dest } => {
             if dirs.is_empty() {
                 bail!("give the sweep directories to merge");
@@ -592,6 +627,100 @@ fn run(cli: Cli) -> Result<()> {
     }
     out.flush().context("writing to stdout")?;
     Ok(())
+}
+
+/// What `regnet-lab evidence` runs.
+struct EvidenceArgs {
+    only: Vec<String>,
+    rounds: Vec<u64>,
+    shard: Shard,
+    budget_seconds: Option<f64>,
+    concurrency: Concurrency,
+    root: PathBuf,
+}
+
+/// Round by round, bring every chosen evidence space to the round's number of models.
+fn evidence(args: EvidenceArgs) -> Result<()> {
+    let data = Budget::Cpu.data().context(
+        "the evidence is trained on Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist)",
+    )?;
+    let all = precomputed::evidence()?;
+    let spaces: Vec<_> = all
+        .iter()
+        .filter(|(group, space)| {
+            args.only.is_empty()
+                || args
+                    .only
+                    .iter()
+                    .any(|o| o == group || *o == precomputed::slug(space.name()))
+        })
+        .collect();
+    if spaces.is_empty() {
+        let names: Vec<String> = all
+            .iter()
+            .map(|(_, s)| precomputed::slug(s.name()))
+            .collect();
+        bail!(
+            "nothing matches {:?}: give anynetx, regnetx, regnety or one of {}",
+            args.only,
+            names.join(", ")
+        );
+    }
+    let started = std::time::Instant::now();
+    for &n in &args.rounds {
+        for (group, space) in &spaces {
+            let left = args
+                .budget_seconds
+                .map(|b| b - started.elapsed().as_secs_f64());
+            if left.is_some_and(|l| l <= 0.0) {
+                println!("time budget spent: run the same command again to resume");
+                return Ok(());
+            }
+            let sweep = precomputed::sweep(Budget::Cpu, space, &data, n);
+            let dir = args.root.join(group).join(precomputed::slug(space.name()));
+            let summary = sweep.run_concurrently(
+                &dir,
+                args.shard,
+                left,
+                args.concurrency,
+                |sample, ckpt| sweep.train_sample(sample, &data, ckpt),
+                |record, _| println!("{:<14} {}", space.name(), record_line(record)),
+            )?;
+            println!(
+                "{}: n = {n}: {} already recorded, {} trained now, {} remaining",
+                dir.display(),
+                summary.skipped,
+                summary.finished,
+                summary.remaining
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `--rounds 32,64,...`: increasing model counts.
+fn parse_rounds(s: &str) -> Result<Vec<u64>> {
+    let rounds = s
+        .split(',')
+        .map(|r| {
+            r.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .with_context(|| format!("--rounds '{s}': '{r}' is not a model count ≥ 1"))
+        })
+        .collect::<Result<Vec<u64>>>()?;
+    if rounds.windows(2).any(|w| w[0] >= w[1]) {
+        bail!("--rounds '{s}': counts must increase");
+    }
+    Ok(rounds)
+}
+
+/// `--shard K/N` (none: the whole sweep).
+fn parse_shard(s: Option<&str>) -> Result<Shard> {
+    Ok(s.map(str::parse::<Shard>)
+        .transpose()?
+        .unwrap_or(Shard::WHOLE))
 }
 
 /// `--concurrency auto | N`.

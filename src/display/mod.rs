@@ -24,6 +24,7 @@
 //! ```
 
 mod figures;
+mod findings;
 mod suggest;
 mod tables;
 
@@ -223,4 +224,12 @@ pub fn tables_blocks(tables: &[Table]) -> String {
     let html: String = tables.iter().map(Table::to_html).collect();
     let text: Vec<String> = tables.iter().map(Table::to_text).collect();
     blocks(&[("text/html", &html), ("text/plain", &text.join("\n"))])
+}
+
+impl crate::findings::Findings {
+    /// Show as a Markdown table in an evcxr notebook.
+    pub fn evcxr_display(&self) {
+        let md = self.to_markdown();
+        emit(&[("text/markdown", &md), ("text/plain", &md)]);
+    }
 }

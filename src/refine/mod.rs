@@ -380,22 +380,7 @@ impl ErrorSummary {
     }
 }
 
-/// A point estimate with its bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    pub estimate: f64,
-    pub low: f64,
-    pub high: f64,
-}
-
-impl Interval {
-    fn below_zero(&self) -> bool {
-        self.high < 0.0
-    }
-    fn above_zero(&self) -> bool {
-        self.low > 0.0
-    }
-}
+pub use crate::stats::Interval;
 
 /// The evidence on one candidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

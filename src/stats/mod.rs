@@ -15,6 +15,8 @@
 //!   trends (best depth vs flops regime, Fig. 11).
 //! - [`random_search_efficiency`]: expected minimum error of `k` models drawn from a sweep
 //!   (ICCV 2019), exactly from the order statistics.
+//! - [`compare_spaces`] / [`compare_paired`]: how one space's errors differ from another's
+//!   (mean and 25th percentile with bootstrap intervals, KS), independent or paired by index.
 //! - [`spearman`] / [`kendall_tau_b`]: rank correlation of two error columns.
 //! - [`ks_plan_from_pilots`] / [`ks_plan_for_shift`]: how many models per space a KS
 //!   comparison needs, by simulation (planning a sweep from a pilot or a given effect).
@@ -30,6 +32,7 @@
 //! drawn by our own portable mapping from `next_u64`, so results are identical on every machine.
 
 mod bootstrap;
+mod compare;
 mod edf;
 mod fit;
 mod kolmogorov;
@@ -43,6 +46,10 @@ mod util;
 pub use bootstrap::{
     DEFAULT_FRACTION, DEFAULT_RESAMPLES, GoodRange, GoodRangeOptions, GoodRanges, good_range,
     good_ranges, winner_distribution,
+};
+pub use compare::{
+    CompareOptions, Interval, PairedComparison, RankAgreement, SpaceComparison, compare_paired,
+    compare_spaces, rank_agreement,
 };
 pub use edf::{Edf, EdfSummary, linspace};
 pub use fit::{

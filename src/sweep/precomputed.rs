@@ -11,10 +11,11 @@
 use std::path::{Path, PathBuf};
 
 use super::{Sweep, SweepError, SweepManifest, SweepResults};
+use crate::budget::Budget;
 use crate::space::{
     AnyNetXRanges, Constraint, DesignSpace, NetTemplate, RegNetRanges, Regime, SpaceError,
 };
-use crate::train::RunRecord;
+use crate::train::{RunRecord, TrainData};
 
 /// Flop regime of the notebooks' 28×28 sweeps: 1–6 MF.
 pub fn fashion_regime() -> Regime {
@@ -53,6 +54,87 @@ pub fn regnet_x_variants() -> Vec<DesignSpace> {
             .renamed("RegNetX wm=2"),
         base.refine(Constraint::W0EqualsWa).renamed("RegNetX w0=wa"),
     ]
+}
+
+/// RegNetY (RegNetX with squeeze-excitation, ratio 0.25) with the same small ranges, template
+/// and regime as [`regnet_x_variants`]: the SE comparison.
+pub fn regnet_y() -> DesignSpace {
+    DesignSpace::regnet_y()
+        .with_regnet_ranges(RegNetRanges::small())
+        .with_template(NetTemplate::fashion_mnist())
+        .with_regime(fashion_regime())
+}
+
+/// Models per space the committed evidence is made for (`regnet-lab evidence`); what a
+/// directory holds at any moment is whatever has finished, and the notebooks say how many.
+pub const EVIDENCE_MODELS: u64 = 200;
+
+/// Every committed evidence sweep as (group, space): `anynetx` (A → E), `regnetx` (RegNetX and
+/// its restrictions wm = 2 and w0 = wa) and `regnety`, all at the `cpu` budget's recipe.
+pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
+    let mut all: Vec<(&'static str, DesignSpace)> = anynetx_chain()?
+        .into_iter()
+        .map(|s| ("anynetx", s))
+        .collect();
+    all.extend(regnet_x_variants().into_iter().map(|s| ("regnetx", s)));
+    all.push(("regnety", regnet_y()));
+    Ok(all)
+}
+
+/// The sweep of `space` at `budget`: sample seed 0, `n` models, the budget's recipe, on `data`.
+pub fn sweep(budget: Budget, space: &DesignSpace, data: &dyn TrainData, n: u64) -> Sweep {
+    Sweep {
+        space: space.clone(),
+        seed: 0,
+        n,
+        train: budget.train_config(),
+        dataset: data.describe(),
+    }
+}
+
+/// The committed `cpu`-budget sweep of `space` under `group`, read as it is (no training), if
+/// its directory exists and is that sweep on `data`; `Ok(None)` if absent or another sweep.
+pub fn committed(
+    group: &str,
+    space: &DesignSpace,
+    data: &dyn TrainData,
+) -> Result<Option<SweepResults>, SweepError> {
+    let dir = path(group, space);
+    let Ok(theirs) = SweepManifest::load(&dir) else {
+        return Ok(None);
+    };
+    let mine = sweep(Budget::Cpu, space, data, theirs.n);
+    if mine.manifest()?.mismatch(&theirs).is_some() {
+        return Ok(None);
+    }
+    let results = SweepResults::load(&dir)?;
+    mine.check_draws(&dir, &results.records)?;
+    Ok(Some(results))
+}
+
+/// A notebook's sweep of `space`: at `cpu` budget the committed evidence when there is some
+/// (every finished run, however many), otherwise [`Budget::sweep_size`] models trained into
+/// `out` (resumable).
+pub fn results(
+    budget: Budget,
+    group: &str,
+    space: &DesignSpace,
+    data: &dyn TrainData,
+    out: impl AsRef<Path>,
+) -> Result<SweepResults, SweepError> {
+    if budget == Budget::Cpu
+        && let Some(r) = committed(group, space, data)?
+        && !r.records.is_empty()
+    {
+        println!(
+            "{}: {} runs committed in {}",
+            space.name(),
+            r.records.len(),
+            path(group, space).display()
+        );
+        return Ok(r);
+    }
+    sweep(budget, space, data, budget.sweep_size()).run(out, data)
 }
 
 /// `datasets/sweeps/` of this crate's source tree.

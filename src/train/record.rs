@@ -123,6 +123,41 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// A record of `sample` with the given error and no training behind it (diverged when
+    /// `None`): for tests, doc examples and synthetic sweeps that exercise the statistics.
+    ///
+    /// ```
+    /// use regnet_lab::{space::DesignSpace, train::RunRecord};
+    /// let s = DesignSpace::anynet_x_a().sample(0, 3)?;
+    /// let r = RunRecord::synthetic(&s, Some(21.5));
+    /// assert_eq!((r.sample_index, r.error()), (Some(3), Some(21.5)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn synthetic(sample: &crate::space::Sample, error: Option<f64>) -> Self {
+        RunRecord {
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+            sample_index: Some(sample.index),
+            spec: sample.spec.clone(),
+            regnet: sample.regnet.clone(),
+            complexity: sample.complexity,
+            resolution: sample.resolution,
+            config: TrainConfig::default(),
+            dataset: "synthetic".into(),
+            device: "none".into(),
+            epochs: Vec::new(),
+            final_error: error,
+            best_error: error,
+            diverged: error.is_none(),
+            stop: if error.is_some() {
+                StopReason::Completed
+            } else {
+                StopReason::Diverged
+            },
+            images_per_second: 0.0,
+            seconds: 0.0,
+        }
+    }
+
     /// The error used to compare models: the best test error over epochs, as in pycls's sweeps.
     pub fn error(&self) -> Option<f64> {
         self.best_error

@@ -1,0 +1,458 @@
+//! The paper's claims about its design spaces, tested on sweeps: each claim names the two spaces
+//! it compares (or a property of one space's good models) and what the paper reports; the
+//! verdict says whether these sweeps reproduce it, contradict it, or cannot decide at their n.
+//!
+//! Rules (docs/findings.md explains them):
+//! - "B is better than A": **reproduced** when the KS test rejects "same distribution" at the
+//!   Holm-corrected level and the mean difference B − A has its whole 95 % interval below zero;
+//!   **contradicted** when the test rejects and the interval lies above zero; else undecided.
+//! - "B costs nothing against A": **contradicted** when the test rejects and B is worse (interval
+//!   above zero); **reproduced** when the interval's upper end is below the equivalence margin
+//!   ([`FindingsOptions::margin`], error points); else undecided.
+//! - "good models have property P in R": the bootstrap good range of P among the best models
+//!   (paper Figure 2's band) — reproduced when it agrees with R and is narrower than the sampled
+//!   range, contradicted when it excludes R, undecided when it covers everything sampled.
+//!
+//! The mean intervals are paired by sample index where both sweeps share the sample seed (valid
+//! for any two sweeps drawn index by index from one seed, and tighter where they share models).
+
+use serde::{Deserialize, Serialize};
+
+use crate::refine::{Correction, adjust_pvalues};
+use crate::space::Property;
+use crate::stats::{
+    CompareOptions, GoodRange, GoodRangeOptions, Interval, PairedComparison, SpaceComparison,
+    StatsError, compare_paired, compare_spaces, good_range,
+};
+use crate::sweep::SweepResults;
+
+/// What the paper reports for a pair of spaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    /// B's errors are lower than A's.
+    Better,
+    /// B's errors are no higher than A's (the restriction costs nothing).
+    NoWorse,
+}
+
+/// What the paper reports about the good models of one space.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expected {
+    /// The good range of the property contains this value.
+    Near { value: f64 },
+    /// The good range lies above this value.
+    Above { value: f64 },
+}
+
+/// One claim of the paper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Claim {
+    /// Space `b` against space `a`.
+    Compare {
+        text: String,
+        a: String,
+        b: String,
+        expect: Expect,
+    },
+    /// The good models of `space` have `property` as `expected`.
+    GoodModels {
+        text: String,
+        space: String,
+        property: Property,
+        expected: Expected,
+    },
+}
+
+impl Claim {
+    fn compare(text: &str, a: &str, b: &str, expect: Expect) -> Self {
+        Claim::Compare {
+            text: text.into(),
+            a: a.into(),
+            b: b.into(),
+            expect,
+        }
+    }
+
+    /// The claim in words.
+    pub fn text(&self) -> &str {
+        match self {
+            Claim::Compare { text, .. } | Claim::GoodModels { text, .. } => text,
+        }
+    }
+}
+
+/// The claims of the paper's §3 that the committed evidence can test, in the paper's order,
+/// named with the spaces of `sweep::precomputed::evidence()`.
+pub fn paper_claims() -> Vec<Claim> {
+    use Expect::*;
+    vec![
+        Claim::compare(
+            "AnyNetX_B ≈ A: a shared bottleneck ratio costs nothing",
+            "AnyNetX_A",
+            "AnyNetX_B",
+            NoWorse,
+        ),
+        Claim::compare(
+            "AnyNetX_C ≈ B: a shared group width costs nothing",
+            "AnyNetX_B",
+            "AnyNetX_C",
+            NoWorse,
+        ),
+        Claim::compare(
+            "AnyNetX_D better than C: non-decreasing widths",
+            "AnyNetX_C",
+            "AnyNetX_D",
+            Better,
+        ),
+        Claim::compare(
+            "AnyNetX_E better than D: non-decreasing depths",
+            "AnyNetX_D",
+            "AnyNetX_E",
+            Better,
+        ),
+        Claim::compare(
+            "RegNetX better than AnyNetX_A",
+            "AnyNetX_A",
+            "RegNetX",
+            Better,
+        ),
+        Claim::compare(
+            "RegNetX better than AnyNetX_E",
+            "AnyNetX_E",
+            "RegNetX",
+            Better,
+        ),
+        Claim::compare(
+            "wm = 2 costs nothing in RegNetX",
+            "RegNetX",
+            "RegNetX wm=2",
+            NoWorse,
+        ),
+        Claim::compare(
+            "w0 = wa costs nothing in RegNetX",
+            "RegNetX",
+            "RegNetX w0=wa",
+            NoWorse,
+        ),
+        Claim::GoodModels {
+            text: "good RegNetX models have wm ≈ 2.5".into(),
+            space: "RegNetX".into(),
+            property: Property::Wm,
+            expected: Expected::Near { value: 2.5 },
+        },
+        Claim::GoodModels {
+            text: "good RegNetX models have g > 1".into(),
+            space: "RegNetX".into(),
+            property: Property::GroupWidth,
+            expected: Expected::Above { value: 1.0 },
+        },
+        Claim::compare(
+            "SE helps: RegNetY better than RegNetX",
+            "RegNetX",
+            "RegNetY",
+            Better,
+        ),
+    ]
+}
+
+/// The verdict on one claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Reproduced,
+    Contradicted,
+    /// Neither at this number of models.
+    Undecided,
+    /// A space the claim needs has no sweep here.
+    Missing,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::Reproduced => "reproduced",
+            Verdict::Contradicted => "contradicted",
+            Verdict::Undecided => "undecided at this n",
+            Verdict::Missing => "no sweep",
+        })
+    }
+}
+
+/// Settings of the findings table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingsOptions {
+    pub compare: CompareOptions,
+    /// Level of the KS tests after the correction.
+    pub alpha: f64,
+    pub correction: Correction,
+    /// A restriction "costs nothing" when its mean cost's upper 95 % bound is below this many
+    /// error points: about the seed noise of one model's error under the `cpu` recipe.
+    pub margin: f64,
+}
+
+impl Default for FindingsOptions {
+    fn default() -> Self {
+        FindingsOptions {
+            compare: CompareOptions::default(),
+            alpha: 0.05,
+            correction: Correction::Holm,
+            margin: 0.5,
+        }
+    }
+}
+
+/// The evidence on one claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub claim: Claim,
+    /// Independent comparison (KS, both effects), for space comparisons.
+    pub comparison: Option<SpaceComparison>,
+    /// The effects paired by sample index, where both sweeps share the sample seed.
+    pub paired: Option<PairedComparison>,
+    /// Pairs that are the same model in both spaces (a constraint that did not bind).
+    pub same_models: Option<usize>,
+    /// KS p-value after the correction over all space comparisons of the table.
+    pub p_adjusted: Option<f64>,
+    /// The good range, for claims about good models.
+    pub good_range: Option<GoodRange>,
+    /// Models the good range rests on, and the property's sampled range.
+    pub good_n: Option<usize>,
+    pub sampled: Option<(f64, f64)>,
+    pub verdict: Verdict,
+}
+
+impl Finding {
+    /// The mean difference the verdict used (paired where available).
+    pub fn mean_diff(&self) -> Option<Interval> {
+        self.paired
+            .as_ref()
+            .map(|p| p.mean_diff)
+            .or(self.comparison.as_ref().map(|c| c.mean_diff))
+    }
+    /// The 25th-percentile difference (paired where available).
+    pub fn q25_diff(&self) -> Option<Interval> {
+        self.paired
+            .as_ref()
+            .map(|p| p.q25_diff)
+            .or(self.comparison.as_ref().map(|c| c.q25_diff))
+    }
+}
+
+/// A findings table: one row per claim (shown as Markdown in a notebook, see
+/// [`Findings::to_markdown`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Findings {
+    pub rows: Vec<Finding>,
+    pub options: FindingsOptions,
+}
+
+/// The findings table of `claims` on `sweeps` (name → results).
+pub fn findings(
+    claims: &[Claim],
+    sweeps: &[(String, SweepResults)],
+    opts: &FindingsOptions,
+) -> Result<Findings, StatsError> {
+    let get = |name: &str| sweeps.iter().find(|(n, _)| n == name).map(|(_, r)| r);
+    let mut rows = Vec::new();
+    for claim in claims {
+        let mut row = Finding {
+            claim: claim.clone(),
+            comparison: None,
+            paired: None,
+            same_models: None,
+            p_adjusted: None,
+            good_range: None,
+            good_n: None,
+            sampled: None,
+            verdict: Verdict::Missing,
+        };
+        match claim {
+            Claim::Compare { a, b, .. } => {
+                if let (Some(ra), Some(rb)) = (get(a), get(b)) {
+                    row.comparison =
+                        Some(compare_spaces(&ra.errors(), &rb.errors(), &opts.compare)?);
+                    if same_seed(ra, rb) {
+                        let (pairs, same) = pairs_by_index(ra, rb);
+                        if pairs.len() >= 2 {
+                            row.paired = Some(compare_paired(&pairs, &opts.compare)?);
+                            row.same_models = Some(same);
+                        }
+                    }
+                }
+            }
+            Claim::GoodModels {
+                space,
+                property,
+                expected,
+                ..
+            } => {
+                if let Some(r) = get(space) {
+                    let values = r.column(*property);
+                    let g = good_range(&r.errors(), &values, &GoodRangeOptions::default())?;
+                    let finite: Vec<f64> =
+                        values.iter().copied().filter(|v| v.is_finite()).collect();
+                    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+                    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    row.verdict = good_models_verdict(&g, *expected, (lo, hi));
+                    row.good_range = Some(g);
+                    row.good_n = Some(finite.len());
+                    row.sampled = Some((lo, hi));
+                }
+            }
+        }
+        rows.push(row);
+    }
+    // One correction over every space comparison of the table.
+    let tested: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].comparison.is_some())
+        .collect();
+    let p: Vec<f64> = tested
+        .iter()
+        .map(|&i| rows[i].comparison.as_ref().unwrap().ks.pvalue)
+        .collect();
+    for (k, p_adj) in adjust_pvalues(&p, opts.correction).into_iter().enumerate() {
+        let row = &mut rows[tested[k]];
+        row.p_adjusted = Some(p_adj);
+        if let Claim::Compare { expect, .. } = &row.claim {
+            let diff = row.mean_diff().expect("a comparison has a mean difference");
+            row.verdict = compare_verdict(*expect, diff, p_adj < opts.alpha, opts.margin);
+        }
+    }
+    Ok(Findings {
+        rows,
+        options: opts.clone(),
+    })
+}
+
+/// The rule for a space comparison (module docs).
+fn compare_verdict(expect: Expect, diff: Interval, rejects: bool, margin: f64) -> Verdict {
+    match expect {
+        Expect::Better if rejects && diff.below_zero() => Verdict::Reproduced,
+        Expect::Better if rejects && diff.above_zero() => Verdict::Contradicted,
+        Expect::NoWorse if rejects && diff.above_zero() => Verdict::Contradicted,
+        Expect::NoWorse if diff.high < margin => Verdict::Reproduced,
+        _ => Verdict::Undecided,
+    }
+}
+
+/// The rule for a good-models claim (module docs).
+fn good_models_verdict(g: &GoodRange, expected: Expected, sampled: (f64, f64)) -> Verdict {
+    let covers_all = g.low <= sampled.0 && g.high >= sampled.1;
+    match expected {
+        Expected::Near { value } if value < g.low || value > g.high => Verdict::Contradicted,
+        Expected::Above { value } if g.high <= value => Verdict::Contradicted,
+        _ if covers_all => Verdict::Undecided,
+        Expected::Near { .. } => Verdict::Reproduced,
+        Expected::Above { value } if g.low > value => Verdict::Reproduced,
+        Expected::Above { .. } => Verdict::Undecided,
+    }
+}
+
+fn same_seed(a: &SweepResults, b: &SweepResults) -> bool {
+    matches!((&a.manifest, &b.manifest), (Some(x), Some(y)) if x.seed == y.seed)
+}
+
+/// (error in A, error in B) for every sample index valid in both, and how many of those pairs
+/// are the same model.
+fn pairs_by_index(a: &SweepResults, b: &SweepResults) -> (Vec<(f64, f64)>, usize) {
+    let mut pairs = Vec::new();
+    let mut same = 0;
+    for ra in a.valid() {
+        let Some(i) = ra.sample_index else { continue };
+        if let Some(rb) = b.valid().find(|r| r.sample_index == Some(i)) {
+            pairs.push((ra.error().unwrap(), rb.error().unwrap()));
+            same += usize::from(ra.spec == rb.spec && ra.regnet == rb.regnet);
+        }
+    }
+    (pairs, same)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iv(low: f64, high: f64) -> Interval {
+        Interval {
+            estimate: (low + high) / 2.0,
+            low,
+            high,
+        }
+    }
+
+    #[test]
+    fn comparison_verdicts_follow_the_rules() {
+        use Expect::*;
+        use Verdict::*;
+        assert_eq!(
+            compare_verdict(Better, iv(-2.0, -0.5), true, 0.5),
+            Reproduced
+        );
+        assert_eq!(
+            compare_verdict(Better, iv(-2.0, -0.5), false, 0.5),
+            Undecided
+        );
+        assert_eq!(
+            compare_verdict(Better, iv(0.5, 2.0), true, 0.5),
+            Contradicted
+        );
+        assert_eq!(compare_verdict(Better, iv(-1.0, 1.0), true, 0.5), Undecided);
+        assert_eq!(
+            compare_verdict(NoWorse, iv(0.5, 2.0), true, 0.5),
+            Contradicted
+        );
+        assert_eq!(
+            compare_verdict(NoWorse, iv(-0.3, 0.4), false, 0.5),
+            Reproduced
+        );
+        // Better than the restriction's cost bound: also "costs nothing".
+        assert_eq!(
+            compare_verdict(NoWorse, iv(-2.0, -1.0), true, 0.5),
+            Reproduced
+        );
+        assert_eq!(
+            compare_verdict(NoWorse, iv(-0.3, 0.8), false, 0.5),
+            Undecided
+        );
+    }
+
+    #[test]
+    fn good_model_verdicts_follow_the_rules() {
+        use Verdict::*;
+        let g = |low, high| GoodRange {
+            low,
+            median: (low + high) / 2.0,
+            high,
+            mode: low,
+            alpha: 5.0,
+        };
+        let near = Expected::Near { value: 2.5 };
+        assert_eq!(
+            good_models_verdict(&g(2.2, 2.7), near, (1.5, 3.0)),
+            Reproduced
+        );
+        assert_eq!(
+            good_models_verdict(&g(1.6, 2.0), near, (1.5, 3.0)),
+            Contradicted
+        );
+        assert_eq!(
+            good_models_verdict(&g(1.5, 3.0), near, (1.5, 3.0)),
+            Undecided
+        );
+        let above = Expected::Above { value: 1.0 };
+        assert_eq!(
+            good_models_verdict(&g(8.0, 32.0), above, (1.0, 64.0)),
+            Reproduced
+        );
+        assert_eq!(
+            good_models_verdict(&g(1.0, 1.0), above, (1.0, 64.0)),
+            Contradicted
+        );
+        assert_eq!(
+            good_models_verdict(&g(1.0, 16.0), above, (1.0, 64.0)),
+            Undecided
+        );
+    }
+}
