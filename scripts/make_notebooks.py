@@ -11,10 +11,12 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = {"name": "rust", "display_name": "Rust", "language": "rust"}
 
-# evcxr builds a notebook's crates with debug assertions, overflow checks and incremental
-# compilation on: the crate's fast kernels then run at half speed (README, "Performance").
-# cargo's CARGO_PROFILE_DEV_* variables override evcxr's profile; they must come before `:dep`.
-DEP = """:build_env CARGO_PROFILE_DEV_DEBUG_ASSERTIONS=false
+# evcxr builds a notebook's crates at opt-level 2 with debug assertions, overflow checks and
+# incremental compilation on: the crate's fast kernels then run at half speed (README,
+# "Performance"). `:opt 3` and cargo's CARGO_PROFILE_DEV_* variables give the notebook the
+# release profile's code; they must come before `:dep`, so that the first build is the only one.
+DEP = """:opt 3
+:build_env CARGO_PROFILE_DEV_DEBUG_ASSERTIONS=false
 :build_env CARGO_PROFILE_DEV_OVERFLOW_CHECKS=false
 :build_env CARGO_PROFILE_DEV_INCREMENTAL=false
 :dep regnet-lab = { path = ".." }"""
@@ -29,7 +31,14 @@ def md(text):
 
 
 def code(text, *tags):
-    c = nbformat.v4.new_code_cell(text.strip())
+    text = text.strip()
+    lines = text.split("\n")
+    if lines[-1] == "}":
+        # A cell that ends in a loop would show its value, a bare `()`: end it as a statement.
+        last = [l for l in lines if l and not l[0].isspace() and l != "}"][-1]
+        if last.startswith(("for ", "while ")):
+            text += ";"
+    c = nbformat.v4.new_code_cell(text)
     if tags:
         c.metadata["tags"] = list(tags)
     return c
@@ -187,6 +196,35 @@ model's value, and report the 95 % range: the paper's blue band and dashed line.
     .with(error_vs(&results[0].1, Property::Depth))
     .with(error_vs(&results[0].1, Property::StageWidth(3)))""", "figure"),
     md("""
+## The shared b of AnyNetX_B and the shared g of AnyNetX_C (Figure 4, middle and right)
+
+B shares one bottleneck ratio across stages, C also one group width. The paper's panels show
+error against the shared value with the same bootstrap band: good B models sit at b ≤ 2, and
+the best C models show no clear preference for g. The legend says how many models each panel
+rests on; a band that spans every sampled value is "no preference", not "no effect".
+"""),
+    code("""Row::new()
+    .with(error_vs(&results[1].1, Property::BottleneckRatio).title(format!("AnyNetX_B, n = {}", results[1].1.errors().len())))
+    .with(error_vs(&results[2].1, Property::GroupWidth).title(format!("AnyNetX_C, n = {}", results[2].1.errors().len())))""", "figure"),
+    md("""
+## Good and bad AnyNetX_C networks (Figure 5, left)
+
+The widths of every block of the three best and the three worst AnyNetX_C models: the paper
+saw good networks widen from stage to stage, which is what D then imposes. Block index on the
+x axis, width on the y axis (log scale), one line per model, its error in the legend.
+"""),
+    code("""// In a block: the sorted list borrows the sweep, and evcxr keeps only owned values.
+{
+    let mut runs: Vec<&RunRecord> = results[2].1.valid().collect();
+    runs.sort_by(|a, b| a.error().unwrap_or(f64::NAN).total_cmp(&b.error().unwrap_or(f64::NAN)));
+    let k = 3.min(runs.len() / 2).max(1);
+    let mut fig = WidthsPlot::new().without_fit().title(format!("AnyNetX_C: the {k} best and the {k} worst of {} models", runs.len()));
+    for (kind, r) in runs.iter().take(k).map(|r| ("best", r)).chain(runs.iter().rev().take(k).map(|r| ("worst", r))) {
+        fig = fig.model(&format!("{kind} #{} {:.1} %", r.sample_index.unwrap_or(0), r.error().unwrap_or(f64::NAN)), &r.spec);
+    }
+    fig
+}""", "figure"),
+    md("""
 ## Let the data propose the next refinement (the refinement assistant)
 
 The paper went from AnyNetX_A to _E by looking at plots of good models. `suggest` does that
@@ -258,6 +296,25 @@ for sample in e.samples(0, 3)? {
 }
 fig""", "figure"),
     md("""
+## e_fit against error over a whole sweep (Figure 7, bottom)
+
+The paper fits the quantised-linear model to every AnyNetX_E model and finds that the good ones
+fit well (low e_fit). Here: every model of the committed AnyNetX_E sweep (at `cpu` budget; a
+fresh small sweep otherwise), its e_fit against its error, and the rank correlation.
+"""),
+    code("""let data = budget.data()?;
+let e_space = precomputed::anynetx_chain()?.remove(4);
+let e_sweep = precomputed::results(budget, "anynetx", &e_space, &data, budget.out_dir("notebook-02", &e_space))?;
+let errors = e_sweep.errors();
+let efit: Vec<f64> = e_sweep.valid()
+    .map(|r| fit_quantized_linear(&r.spec.block_widths()).map(|f| f.e_fit).unwrap_or(f64::NAN))
+    .collect();
+match regnet_lab::stats::spearman(&efit, &errors) {
+    Ok(rho) => println!("AnyNetX_E, {} models: Spearman ρ(e_fit, error) = {:.2} (p = {:?})", errors.len(), rho.coefficient, rho.pvalue),
+    Err(e) => println!("AnyNetX_E, {} models: no rank correlation ({e})", errors.len()),
+}"""),
+    code("""ErrorVsPlot::new("e_fit", &efit, &errors).name("AnyNetX_E").title(format!("AnyNetX_E: e_fit vs error, n = {}", errors.len()))""", "figure"),
+    md("""
 ## The size of each design space
 
 The paper's spaces shrink by orders of magnitude from AnyNetX_A to RegNet; counted here as the
@@ -278,11 +335,45 @@ Small sweeps of RegNetX and of its restricted variants on the embedded data.
 // RegNetX, RegNetX with wm = 2, RegNetX with w0 = wa (precomputed::regnet_x_variants()).
 let variants = precomputed::regnet_x_variants();
 let mut fig = EdfPlot::new();
+let mut sweeps: Vec<(String, SweepResults)> = Vec::new();
 for space in &variants {
     let r = precomputed::results(budget, "regnetx", space, &data, budget.out_dir("notebook-02", space))?;
     fig = fig.sweep(space.name(), &r);
+    sweeps.push((space.name().to_string(), r));
 }
 fig""", "figure"),
+    md("""
+## RegNetX against AnyNetX_A and AnyNetX_E (Figure 9, left), and random search (ICCV 2019)
+
+The same recipe and regime for all three. Left: the error EDFs. Right: the expected best error
+of k models drawn at random from each sweep — the paper's random-search efficiency, computed
+exactly from the order statistics of each sweep's errors.
+"""),
+    code("""let chain = precomputed::anynetx_chain()?;
+for (i, name) in [(0usize, "AnyNetX_A"), (4, "AnyNetX_E")] {
+    let r = precomputed::results(budget, "anynetx", &chain[i], &data, budget.out_dir("notebook-02", &chain[i]))?;
+    sweeps.push((name.to_string(), r));
+}
+let y = precomputed::regnet_y();
+sweeps.push(("RegNetY".to_string(), precomputed::results(budget, "regnety", &y, &data, budget.out_dir("notebook-02", &y))?));
+{
+    let mut edfs = EdfPlot::new().title("RegNetX vs AnyNetX_A and AnyNetX_E");
+    let mut search = SearchPlot::new().title("random search: expected best of k models");
+    for (n, r) in sweeps.iter().filter(|(n, _)| ["AnyNetX_A", "AnyNetX_E", "RegNetX"].contains(&n.as_str())) {
+        edfs = edfs.sweep(n, r);
+        search = search.sweep(n, r);
+    }
+    Row::new().with(edfs).with(search)
+}""", "figure"),
+    md("""
+## The paper's §3.3–3.4 findings on this data
+
+RegNetX against AnyNetX_A and _E, the two restrictions, the good range of wm and g among
+RegNetX models, and squeeze-excitation (RegNetY against RegNetX), with the same columns and
+rules as notebook 01 (`docs/findings.md`); Holm's correction runs over the rows of this table.
+"""),
+    code("""let claims: Vec<Claim> = paper_claims().into_iter().skip(4).collect();
+findings(&claims, &sweeps, &FindingsOptions::default())?"""),
 ]
 
 NOTEBOOKS["03_regnet_trends.ipynb"] = [
@@ -343,6 +434,17 @@ for m in zoo::all() {
     println!("{:14} {:>13} {:>28} {:8.2} {:9.2} {:8.2}", m.name, format!("{:?}", spec.stage_depths()),
              format!("{:?}", spec.stage_widths()), cx.flops as f64 / 1e9, cx.params as f64 / 1e6, cx.acts as f64 / 1e6);
 }"""),
+    md("""
+## Per-block widths of the zoo (Figure 7's view of the published models)
+
+Every RegNetX model's widths, block by block, on a log scale: the quantised-linear staircase the
+six parameters generate, from 200MF to 32GF.
+"""),
+    code("""let mut fig = WidthsPlot::new().without_fit().title("RegNetX zoo: width of every block");
+for name in ["RegNetX-200MF", "RegNetX-800MF", "RegNetX-3.2GF", "RegNetX-16GF"] {
+    fig = fig.regnet(name, &zoo::get(name)?.params);
+}
+fig""", "figure"),
     md("""
 ## Save and load weights
 

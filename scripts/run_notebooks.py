@@ -44,6 +44,8 @@ def check(nb, path):
             if out.get("output_type") == "stream" and out.get("name") == "stderr" and "allow-stderr" not in tags:
                 text = "".join(out.get("text", ""))
                 problems.append(f"cell {i} wrote to stderr:\n{text[:2000]}")
+            if out.get("output_type") == "execute_result" and out.get("data", {}).get("text/plain", "").strip() == "()":
+                problems.append(f"cell {i} shows a bare `()` (end the cell with a statement)")
         if "figure" in tags and not has_image(cell):
             problems.append(f"cell {i} is tagged 'figure' but shows no image")
     return problems

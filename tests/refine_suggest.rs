@@ -465,11 +465,12 @@ fn edf_figure_has_one_panel_per_candidate_shown() {
     assert_eq!(nothing.n_kept, 0);
     assert!(s.results.len() > 4, "{} candidates", s.results.len());
 
-    // Default: the first 8 ranked (or all, when fewer), 4 columns of 360 × 300 px panels.
+    // Default: the first 8 ranked (or all, when fewer), 3 columns of 360 × 300 px panels (a
+    // notebook cell's width).
     let fig = s.plot();
     let n = s.results.len().min(SuggestionsPlot::DEFAULT_TOP);
     assert_eq!(fig.panel_count(), n);
-    assert_eq!(fig.size(), (4 * 360, n.div_ceil(4) as u32 * 300));
+    assert_eq!(fig.size(), (3 * 360, n.div_ceil(3) as u32 * 300));
 
     // top(4): one panel each for the first four, titled `#rank name`, nothing of the others.
     let top = SuggestionsPlot::new(&s).top(4);

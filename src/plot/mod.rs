@@ -46,7 +46,7 @@ pub use chart::{Axis, Chart, Layer, LegendPosition, Scale};
 pub use curves::{CurvesPlot, Metric, training_curves};
 pub use edf::{EdfPlot, edf};
 pub use render::{FONT_FAMILY, ImageFormat, draw_figure};
-pub use row::Row;
+pub use row::{MAX_ROW_WIDTH, Row};
 pub use scatter::{ErrorVsPlot, error_vs};
 pub use search::{SearchPlot, search_efficiency};
 pub use suggest::SuggestionsPlot;

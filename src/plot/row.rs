@@ -4,8 +4,9 @@ use super::{Figure, Frame, PlotError, figure_api};
 use crate::plot::Chart;
 
 /// A row of figures, left to right, each panel getting an equal share of the width. The row's
-/// default size is the sum of the figures' widths by their largest height; `with_size` sets
-/// it, and `title` puts a heading above the whole row.
+/// default size is the sum of the figures' widths, at most [`MAX_ROW_WIDTH`] (so that it fits a
+/// notebook cell), by their largest height; `with_size` sets it, and `title` puts a heading
+/// above the whole row.
 ///
 /// ```
 /// use regnet_lab::plot::{self, Row};
@@ -15,10 +16,14 @@ use crate::plot::Chart;
 ///     .with(plot::edf(&[("A", &errs)]))
 ///     .with(plot::ErrorVsPlot::new("depth d", &depth, &errs));
 /// assert_eq!(row.panel_count(), 2);
-/// assert_eq!(regnet_lab::plot::Figure::size(&row), (1280, 440));
+/// assert_eq!(regnet_lab::plot::Figure::size(&row), (1080, 440));
 /// assert!(row.svg()?.contains("depth d"));
 /// # Ok::<(), regnet_lab::plot::PlotError>(())
 /// ```
+/// Widest a row is drawn by default, in pixels: a notebook's output area in a 1,100-pixel
+/// browser window (wider figures are cut off on the right).
+pub const MAX_ROW_WIDTH: u32 = 1080;
+
 pub struct Row {
     pub(crate) frame: Frame,
     figures: Vec<Box<dyn Figure>>,
@@ -62,7 +67,12 @@ impl Figure for Row {
         if self.frame.size != Frame::default().size || self.figures.is_empty() {
             return self.frame.size;
         }
-        let w = self.figures.iter().map(|f| f.size().0).sum();
+        let w = self
+            .figures
+            .iter()
+            .map(|f| f.size().0)
+            .sum::<u32>()
+            .min(MAX_ROW_WIDTH);
         let h = self.figures.iter().map(|f| f.size().1).max().unwrap_or(0);
         (w, h)
     }

@@ -61,7 +61,7 @@ impl SuggestionsPlot {
     /// Candidates shown unless [`SuggestionsPlot::top`] says otherwise.
     pub const DEFAULT_TOP: usize = 8;
     /// Panels per row unless [`SuggestionsPlot::columns`] says otherwise.
-    pub const DEFAULT_COLUMNS: usize = 4;
+    pub const DEFAULT_COLUMNS: usize = 3;
 
     /// The first [`Self::DEFAULT_TOP`] ranked candidates of `suggestions` (copied: the figure
     /// is a value that outlives them).
