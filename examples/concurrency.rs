@@ -1,5 +1,5 @@
 //! When does training two models side by side, one thread each, beat training them one after
-//! the other on every thread? The measurement behind `sweep::SIDE_BY_SIDE_BELOW_FLOPS`.
+//! the other on every thread? The measurement behind `sweep::Concurrency::auto`.
 //!
 //! ```text
 //! cargo run --release --example concurrency            # quiet machine, ~5 min on 2 cores

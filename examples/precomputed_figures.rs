@@ -1,6 +1,9 @@
 //! Figures of the sweeps committed under `datasets/sweeps/` (made by `regnet-lab evidence`), into
-//! `docs/figures/`: the AnyNetX_A → E EDFs with KS distances, and the refinement assistant's
-//! proposal for AnyNetX_A (its ranked table is printed).
+//! `docs/figures/`: the AnyNetX_A → E EDFs with KS distances, the refinement assistant's proposal
+//! for AnyNetX_A (its ranked table is printed), the shared b / g bands of AnyNetX_B / _C, the
+//! best and worst AnyNetX_C models' widths, e_fit against error over AnyNetX_E, RegNetX against
+//! AnyNetX_A and _E with random-search efficiency, and the zoo's per-block widths — the
+//! notebooks' figures, from the same committed runs (each title says how many).
 //!
 //! ```text
 //! cargo run --release --example precomputed_figures -- [OUT]   # default docs/figures
@@ -55,6 +58,123 @@ fn main() -> Result<()> {
     for ext in ["svg", "png"] {
         plot.save(out.join(format!("suggest.{ext}")))?;
     }
-    println!("wrote {}/anynetx_edf.* and suggest.*", out.display());
+    evidence_figures(&out, &data, &sweeps)?;
+    println!(
+        "wrote {}/: anynetx_edf, suggest, shared_b_g, good_bad_c, efit_vs_error, regnetx_vs_anynetx, zoo_widths (.svg, .png)",
+        out.display()
+    );
+    Ok(())
+}
+
+fn save(fig: &impl regnet_lab::plot::Figure, out: &std::path::Path, name: &str) -> Result<()> {
+    std::fs::write(
+        out.join(format!("{name}.svg")),
+        regnet_lab::plot::svg_of(fig)?,
+    )?;
+    std::fs::write(
+        out.join(format!("{name}.png")),
+        regnet_lab::plot::png_of(fig)?,
+    )?;
+    Ok(())
+}
+
+fn evidence_figures(
+    out: &std::path::Path,
+    data: &regnet_lab::train::ImageData,
+    chain: &[(String, SweepResults)],
+) -> Result<()> {
+    use regnet_lab::plot::{ErrorVsPlot, Row, SearchPlot, WidthsPlot, error_vs};
+    use regnet_lab::space::{Property, zoo};
+    use regnet_lab::stats::{fit_quantized_linear, spearman};
+    let n = |r: &SweepResults| r.errors().len();
+    let (b, c, e) = (&chain[1].1, &chain[2].1, &chain[4].1);
+    let row = Row::new()
+        .with(
+            error_vs(b, Property::BottleneckRatio)
+                .title(format!("AnyNetX_B: shared b, n = {}", n(b))),
+        )
+        .with(
+            error_vs(c, Property::GroupWidth).title(format!("AnyNetX_C: shared g, n = {}", n(c))),
+        );
+    save(&row, out, "shared_b_g")?;
+
+    let mut runs: Vec<_> = c.valid().collect();
+    runs.sort_by(|x, y| {
+        x.error()
+            .unwrap_or(f64::NAN)
+            .total_cmp(&y.error().unwrap_or(f64::NAN))
+    });
+    let k = 3.min(runs.len() / 2).max(1);
+    let mut widths = WidthsPlot::new().without_fit().title(format!(
+        "AnyNetX_C: the {k} best and {k} worst of {} models",
+        runs.len()
+    ));
+    for (kind, r) in runs
+        .iter()
+        .take(k)
+        .map(|r| ("best", r))
+        .chain(runs.iter().rev().take(k).map(|r| ("worst", r)))
+    {
+        let label = format!(
+            "{kind} #{} {:.1} %",
+            r.sample_index.unwrap_or(0),
+            r.error().unwrap_or(f64::NAN)
+        );
+        widths = widths.model(&label, &r.spec);
+    }
+    save(&widths, out, "good_bad_c")?;
+
+    let errors = e.errors();
+    let efit: Vec<f64> = e
+        .valid()
+        .map(|r| fit_quantized_linear(&r.spec.block_widths()).map_or(f64::NAN, |f| f.e_fit))
+        .collect();
+    let rho = spearman(&efit, &errors)
+        .map(|r| r.coefficient)
+        .unwrap_or(f64::NAN);
+    println!(
+        "AnyNetX_E: Spearman ρ(e_fit, error) = {rho:.2} over {} models",
+        errors.len()
+    );
+    let fig = ErrorVsPlot::new("e_fit", &efit, &errors)
+        .name("AnyNetX_E")
+        .title(format!(
+            "AnyNetX_E: e_fit vs error, n = {}, Spearman ρ = {rho:.2}",
+            errors.len()
+        ));
+    save(&fig, out, "efit_vs_error")?;
+
+    let mut edfs = EdfPlot::new().title("RegNetX vs AnyNetX_A and AnyNetX_E (cpu budget)");
+    let mut search = SearchPlot::new().title("random search: expected best of k models");
+    let regnetx = precomputed::regnet_x_variants().remove(0);
+    let rx = precomputed::committed("regnetx", &regnetx, data)?
+        .context("no committed cpu-budget sweep of RegNetX")?;
+    for (name, r) in [
+        ("AnyNetX_A", &chain[0].1),
+        ("AnyNetX_E", e),
+        ("RegNetX", &rx),
+    ] {
+        let label = format!("{name} (n = {})", n(r));
+        edfs = edfs.sweep(&label, r);
+        search = search.sweep(&label, r);
+    }
+    save(
+        &Row::new().with(edfs).with(search),
+        out,
+        "regnetx_vs_anynetx",
+    )?;
+
+    let mut zoo_fig = WidthsPlot::new()
+        .without_fit()
+        .title("RegNetX zoo: width of every block");
+    for name in [
+        "RegNetX-200MF",
+        "RegNetX-800MF",
+        "RegNetX-3.2GF",
+        "RegNetX-16GF",
+    ] {
+        zoo_fig = zoo_fig.regnet(name, &zoo::get(name)?.params);
+    }
+    save(&zoo_fig, out, "zoo_widths")?;
     Ok(())
 }

@@ -6,7 +6,7 @@
 #
 # In one run, on one machine, one side after the other:
 #   (a) BIN sweep AnyNetX_A -n 8 … --epochs 3 --concurrency 1     one model at a time, timed
-#   (b) the same sweep with --concurrency auto                    small models side by side
+#   (b) the same sweep with --concurrency 2                       two models side by side
 #   (c) scripts/bench_sweep_torch.py on (a)'s directory: the same 8 specs, read from its records,
 #       trained by PyTorch with the same recipe (SGD Nesterov 0.9, per-step cosine, weight decay,
 #       batch, pad-4 crop + flip, evaluation after every epoch) on the same data
@@ -127,9 +127,9 @@ if [[ $NO_CONC == 1 ]]; then
 else
     echo "bench_sweep: (a) regnet-lab --concurrency 1…" >&2
     timed seq sweep seq --concurrency 1
-    echo "bench_sweep: (b) regnet-lab --concurrency auto…" >&2
-    timed auto sweep auto --concurrency auto
-    SIDES+=("seq|regnet-lab --concurrency 1" "auto|regnet-lab --concurrency auto")
+    echo "bench_sweep: (b) regnet-lab --concurrency 2…" >&2
+    timed auto sweep auto --concurrency 2
+    SIDES+=("seq|regnet-lab --concurrency 1" "auto|regnet-lab --concurrency 2 (side by side)")
 fi
 echo "bench_sweep: (c) PyTorch on the same $N specs…" >&2
 torch_side() {

@@ -7,17 +7,17 @@ cell is the notebooks' own `:build_env` / `:opt` / `:dep` prelude (scripts/make_
 ROUNDS times with `target/release/regnet-lab sweep`, and prints img/s of each and the ratio.
 
 Usage (after `make python-deps`, evcxr_jupyter installed and registered, `cargo build --release`):
-    JUPYTER_PATH=.venv/share/jupyter .venv/bin/python scripts/notebook_speed.py [--pause PID,...]
+    JUPYTER_PATH=.venv/share/jupyter .venv/bin/python scripts/notebook_speed.py \
+        [--pause-cmd CMD --resume-cmd CMD]
 
---pause stops those processes (SIGSTOP) while a timed run trains and resumes them (SIGCONT)
-afterwards, so that a background sweep does not disturb the measurement; the notebook's build
-(minutes when cold) runs before the first pause.
+--pause-cmd runs before each timed run and --resume-cmd after it (e.g. commands that SIGSTOP and
+SIGCONT a background sweep), so that other work does not disturb the measurement; the
+notebook's build (minutes when cold) runs before the first pause.
 """
 import argparse
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -40,15 +40,17 @@ let r = train_with(&s.spec, s.regnet.as_ref(), &data, &cfg, None, &mut |_| {})?;
 println!("MF {:.2} img/s {:.1}", s.complexity.flops as f64 / 1e6, r.images_per_second);"""
 
 
-def paused(pids):
+def paused(cmds):
+    pause, resume = cmds
+
     class Pause:
         def __enter__(self):
-            for p in pids:
-                os.kill(p, signal.SIGSTOP)
+            if pause:
+                subprocess.run(pause, shell=True, check=True)
 
         def __exit__(self, *exc):
-            for p in pids:
-                os.kill(p, signal.SIGCONT)
+            if resume:
+                subprocess.run(resume, shell=True, check=True)
 
     return Pause()
 
@@ -103,9 +105,10 @@ def cli_rates(pids):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pause", default="", help="PIDs to stop while timing, comma-separated")
+    ap.add_argument("--pause-cmd", default="", help="shell command run before each timed run")
+    ap.add_argument("--resume-cmd", default="", help="shell command run after each timed run")
     args = ap.parse_args()
-    pids = [int(p) for p in args.pause.split(",") if p]
+    pids = (args.pause_cmd, args.resume_cmd)
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
     mf, nb = notebook_rates(pids)
     cli = cli_rates(pids)

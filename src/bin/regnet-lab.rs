@@ -108,8 +108,8 @@ enum Command {
         /// Stop between runs after this long (e.g. 90s, 30m, 2h).
         #[arg(long)]
         time_budget: Option<String>,
-        /// Models trained at once: `auto` (small models side by side, one thread each; large
-        /// ones alone on every thread), `1` (one at a time), or N (N side by side).
+        /// Models trained at once: `auto` (one at a time on every thread: measured fastest on 2
+        /// cores, README "Performance"), `1` (the same), or N (N side by side, one thread each).
         #[arg(long, default_value = "auto")]
         concurrency: String,
         #[command(flatten)]
@@ -183,6 +183,19 @@ enum Command {
     },
     /// List the zoo models and design spaces.
     List,
+}
+
+impl Cli {
+    /// Whether this command trains several models side by side (`--concurrency N`, N > 1).
+    fn side_by_side(&self) -> bool {
+        let c = match &self.command {
+            Command::Sweep { concurrency, .. } | Command::Evidence { concurrency, .. } => {
+                concurrency
+            }
+            _ => return false,
+        };
+        c.parse::<usize>().is_ok_and(|n| n > 1)
+    }
 }
 
 /// Training settings shared by `train` and `sweep`.
@@ -346,7 +359,18 @@ fn main() -> ExitCode {
         // SAFETY: single-threaded here, nothing reads the environment concurrently.
         unsafe { std::env::set_var("CANDLE_BARRIER_POOL_SPIN_LIMIT", "500") };
     }
-    match run(Cli::parse()) {
+    // The allocator policy the fast ops want (see its doc), stated here rather than left to
+    // the first op.
+    regnet_lab::ops::tune_allocator();
+    let cli = Cli::parse();
+    if cli.side_by_side() && std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // Models side by side share candle's one element-wise pool, behind one lock: with a
+        // pool of one thread each trainer runs those ops inline (measured 0.86× → 1.0× against
+        // one model at a time, examples/concurrency.rs).
+        // SAFETY: single-threaded here, nothing reads the environment concurrently.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -203,7 +203,10 @@ pub fn add_relu(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// (32 MiB on 64-bit) and never trimming the heap top keeps the buffers for reuse; the cost is
 /// that the process's resident memory stays at its peak.
 ///
-/// Called once, automatically, by the first fast op; a no-op outside Linux/glibc.
+/// Called once, automatically, by the first fast op, because a notebook or library user would
+/// otherwise lose that speed without knowing why; a program that wants glibc's defaults for
+/// the rest of its memory can call `mallopt` itself afterwards. The CLI calls it first thing.
+/// A no-op outside Linux/glibc.
 pub fn tune_allocator() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {

@@ -725,13 +725,9 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
-/// Linear (numpy) percentile of sorted values.
+/// Linear (numpy) percentile of sorted values: the one rule of `stats`.
 fn pct_sorted(v: &[f64], q: f64) -> f64 {
-    let pos = q / 100.0 * (v.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = (lo + 1).min(v.len() - 1);
-    let t = pos - lo as f64;
-    v[lo] + (v[hi] - v[lo]) * t
+    crate::stats::percentile_sorted(v, q)
 }
 
 fn mean(v: &[f64]) -> f64 {

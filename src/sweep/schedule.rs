@@ -1,11 +1,13 @@
 //! Training several models of a sweep at once.
 //!
-//! A sweep of tiny networks (a few megaflops on 28×28 images) does not keep two cores busy with
-//! one model: each training step is a long chain of small ops, and most of its time goes to
-//! per-op overheads that do not parallelise. Two such models trained side by side, one thread
-//! each, finish sooner than the same two one after the other with two threads each; a large
-//! model is better trained alone on every thread. [`Concurrency`] says which is which, by the
-//! model's flops, from a measurement (`examples/concurrency.rs`, README "Performance").
+//! A sweep of tiny networks (a few megaflops on 28×28 images) might keep two cores busier with
+//! two models at once, one thread each, than with one model on both threads: each training
+//! step is a long chain of small ops. Whether it does depends on the machine, so `auto` follows
+//! a measurement (`examples/concurrency.rs`, README "Performance"): on the project's 2-core AMD
+//! EPYC one model on two threads trains 1.6–1.8× faster than on one, and two models side by
+//! side gained nothing (0.86–0.96× in one process, 0.98–0.99× as two processes), so `auto` is
+//! one model at a time. `models_at_once(n)` trains n side by side where that pays (an Intel
+//! machine measured 1.19× with two processes).
 //!
 //! Results do not depend on it: every reduction over images in the crate's ops is split into a
 //! fixed number of runs (`ops::IMAGE_RUNS`), not one per thread, so a model trains to the same
@@ -22,14 +24,6 @@ use serde::{Deserialize, Serialize};
 use super::{Appender, RunSummary, SweepError};
 use crate::space::Sample;
 use crate::train::RunRecord;
-
-/// Below this many flops (at the training resolution) a model trains on one thread, side by
-/// side with another. Measured with `examples/concurrency.rs` on the project's 2-core machine
-/// (README, "Performance"): two models of 1–6 MF at 28×28 side by side took 1.00–1.03× the time
-/// of training them one after the other on two threads, larger ones 0.92–0.99× (one pair at
-/// 20–40 MF 1.22×). In one process the gain the issue measured with two separate processes
-/// (1.19×) does not appear yet; the rule keeps side by side only where it measured no loss.
-pub const SIDE_BY_SIDE_BELOW_FLOPS: u64 = 6_000_000;
 
 /// How many models a sweep trains at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,13 +42,10 @@ impl Default for Concurrency {
 }
 
 impl Concurrency {
-    /// Side by side on rayon's thread count (`RAYON_NUM_THREADS`, else the cores) below
-    /// [`SIDE_BY_SIDE_BELOW_FLOPS`].
+    /// What measured fastest on the project's machine (module docs): one model at a time on
+    /// every thread.
     pub fn auto() -> Self {
-        Concurrency::SideBySide {
-            threads: rayon::current_num_threads().max(1),
-            below_flops: SIDE_BY_SIDE_BELOW_FLOPS,
-        }
+        Concurrency::Sequential
     }
 
     /// Up to `models` side by side, one thread each, whatever their size (`1`: sequential).

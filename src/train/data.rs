@@ -33,7 +33,7 @@ impl DataSource {
             DataSource::FashionMnist(Some(d)) => data::fashion_mnist(d),
             DataSource::Cifar10(d) => data::cifar10(d),
         };
-        r.map_err(|e| TrainError::Data(e.to_string()))
+        Ok(r?)
     }
 
     /// The reference normalisation of this dataset.
@@ -145,8 +145,7 @@ impl ImageData {
 
     /// Wrap already loaded splits (normalised by their training set's statistics).
     pub fn from_splits(splits: Splits) -> Result<Self, TrainError> {
-        let normalize =
-            Normalize::from_dataset(&splits.train).map_err(|e| TrainError::Data(e.to_string()))?;
+        let normalize = Normalize::from_dataset(&splits.train)?;
         Ok(ImageData {
             source: None,
             splits,
@@ -165,10 +164,7 @@ impl ImageData {
 
     /// Carve a validation split (by seed) and evaluate on it.
     pub fn with_val(mut self, fraction: f64, seed: u64) -> Result<Self, TrainError> {
-        self.splits = self
-            .splits
-            .with_val(fraction, seed)
-            .map_err(|e| TrainError::Data(e.to_string()))?;
+        self.splits = self.splits.with_val(fraction, seed)?;
         self.eval = EvalSplit::Val;
         Ok(self)
     }
@@ -212,7 +208,7 @@ impl ImageData {
 }
 
 fn data_err(e: data::DataError) -> TrainError {
-    TrainError::Data(e.to_string())
+    TrainError::Dataset(e)
 }
 
 impl TrainData for ImageData {

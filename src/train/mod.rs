@@ -28,9 +28,13 @@ pub enum TrainError {
     #[error("invalid training configuration: {0}")]
     Config(String),
     #[error("model: {0}")]
-    Model(String),
+    Model(#[from] crate::model::ModelError),
     #[error("tensor operation failed: {0}")]
-    Candle(String),
+    Candle(#[from] candle_core::Error),
+    /// A dataset that cannot be read or split (the source error is kept).
+    #[error("data: {0}")]
+    Dataset(#[from] crate::data::DataError),
+    /// Data that does not fit the run (a message).
     #[error("data: {0}")]
     Data(String),
     #[error("checkpoint {0}")]

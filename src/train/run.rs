@@ -205,11 +205,11 @@ pub fn evaluate_blocks(
 }
 
 fn candle_err(e: candle_core::Error) -> TrainError {
-    TrainError::Candle(e.to_string())
+    TrainError::Candle(e)
 }
 
 fn model_err(e: crate::model::ModelError) -> TrainError {
-    TrainError::Model(e.to_string())
+    TrainError::Model(e)
 }
 
 /// The JSON part of a checkpoint: where the run is.
