@@ -108,8 +108,9 @@ enum Command {
         /// Stop between runs after this long (e.g. 90s, 30m, 2h).
         #[arg(long)]
         time_budget: Option<String>,
-        /// Models trained at once: `auto` (one at a time on every thread: measured fastest on 2
-        /// cores, README "Performance"), `1` (the same), or N (N side by side, one thread each).
+        /// Models trained at once: `auto` (models below 6 MF two at a time, one thread each,
+        /// larger ones alone on every thread: measured fastest, README "Performance"), `1` (one
+        /// at a time), or N (N side by side, one thread each).
         #[arg(long, default_value = "auto")]
         concurrency: String,
         #[command(flatten)]
@@ -186,7 +187,8 @@ enum Command {
 }
 
 impl Cli {
-    /// Whether this command trains several models side by side (`--concurrency N`, N > 1).
+    /// Whether this command may train several models side by side (`--concurrency auto` on
+    /// more than one thread, or N > 1).
     fn side_by_side(&self) -> bool {
         let c = match &self.command {
             Command::Sweep { concurrency, .. } | Command::Evidence { concurrency, .. } => {
@@ -194,7 +196,16 @@ impl Cli {
             }
             _ => return false,
         };
-        c.parse::<usize>().is_ok_and(|n| n > 1)
+        match c.as_str() {
+            // As rayon will count them, without starting its pool (no thread may exist yet).
+            "auto" => std::env::var("RAYON_NUM_THREADS")
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|n| *n > 0)
+                .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+                .is_some_and(|n| n > 1),
+            n => n.parse::<usize>().is_ok_and(|n| n > 1),
+        }
     }
 }
 
@@ -365,8 +376,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.side_by_side() && std::env::var_os("CANDLE_NUM_THREADS").is_none() {
         // Models side by side share candle's one element-wise pool, behind one lock: with a
-        // pool of one thread each trainer runs those ops inline (measured 0.86× → 1.0× against
-        // one model at a time, examples/concurrency.rs).
+        // pool of one thread each trainer runs those ops inline (README "Performance").
         // SAFETY: single-threaded here, nothing reads the environment concurrently.
         unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
     }

@@ -25,7 +25,7 @@ use thiserror::Error;
 
 pub use lock::{LOCK_ENV, WriterLock, lock_path, utc};
 pub use results::SweepResults;
-pub use schedule::Concurrency;
+pub use schedule::{Concurrency, SIDE_BY_SIDE_BELOW_FLOPS};
 pub use store::{Appender, CorruptLine, Loaded, quarantine_path, read_jsonl};
 
 use crate::space::{DesignSpace, Sample, SpaceDescription, SpaceError};

@@ -1,13 +1,14 @@
 //! Training several models of a sweep at once.
 //!
-//! A sweep of tiny networks (a few megaflops on 28×28 images) might keep two cores busier with
-//! two models at once, one thread each, than with one model on both threads: each training
-//! step is a long chain of small ops. Whether it does depends on the machine, so `auto` follows
-//! a measurement (`examples/concurrency.rs`, README "Performance"): on the project's 2-core AMD
-//! EPYC one model on two threads trains 1.6–1.8× faster than on one, and two models side by
-//! side gained nothing (0.86–0.96× in one process, 0.98–0.99× as two processes), so `auto` is
-//! one model at a time. `models_at_once(n)` trains n side by side where that pays (an Intel
-//! machine measured 1.19× with two processes).
+//! A sweep of tiny networks (a few megaflops on 28×28 images) keeps two cores busier with two
+//! models at once, one thread each, than with one model on both threads: besides its training
+//! steps, each model has serial phases (building, evaluation, checkpoints, records) that the
+//! other model's training then overlaps. Measured on the project's 2-core AMD EPYC
+//! (`scripts/bench_sweep.sh`, README "Performance"): the 8-model cpu-budget sweep took 63.7 s
+//! side by side against 72.8 s one at a time (1.14×). Side by side needs candle's element-wise
+//! pool at one thread (`CANDLE_NUM_THREADS=1`, which the CLI sets): two trainers sharing a
+//! larger pool serialise on its lock (`examples/concurrency.rs`: 0.86–0.96× without it). A
+//! large model trains alone on every thread.
 //!
 //! Results do not depend on it: every reduction over images in the crate's ops is split into a
 //! fixed number of runs (`ops::IMAGE_RUNS`), not one per thread, so a model trains to the same
@@ -24,6 +25,12 @@ use serde::{Deserialize, Serialize};
 use super::{Appender, RunSummary, SweepError};
 use crate::space::Sample;
 use crate::train::RunRecord;
+
+/// Below this many flops (at the training resolution) `auto` trains a model on one thread,
+/// side by side with another: the cpu-budget sweep's 1–6 MF models gained 1.14× (module docs);
+/// larger models were not measured to gain (`examples/concurrency.rs`: 0.92–0.99× for most
+/// pairs of 10–320 MF models in one process), so they train alone on every thread.
+pub const SIDE_BY_SIDE_BELOW_FLOPS: u64 = 6_000_000;
 
 /// How many models a sweep trains at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,10 +49,13 @@ impl Default for Concurrency {
 }
 
 impl Concurrency {
-    /// What measured fastest on the project's machine (module docs): one model at a time on
-    /// every thread.
+    /// Side by side on rayon's thread count (`RAYON_NUM_THREADS`, else the cores) below
+    /// [`SIDE_BY_SIDE_BELOW_FLOPS`], as measured fastest (module docs).
     pub fn auto() -> Self {
-        Concurrency::Sequential
+        Concurrency::SideBySide {
+            threads: rayon::current_num_threads().max(1),
+            below_flops: SIDE_BY_SIDE_BELOW_FLOPS,
+        }
     }
 
     /// Up to `models` side by side, one thread each, whatever their size (`1`: sequential).
