@@ -80,6 +80,7 @@ fn fashion_sample() -> Result<AnyNetSpec> {
     let space = DesignSpace::anynet_x_a()
         .with_template(NetTemplate::fashion_mnist())
         .with_anynet_ranges(AnyNetXRanges::small())
+        .unwrap()
         .with_regime(Regime::flops(10_000_000, 20_000_000, 28));
     Ok(space.sample(0, 0)?.spec)
 }

@@ -48,12 +48,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         DesignSpace::anynet_x_a()
             .with_template(t.clone())
             .with_anynet_ranges(AnyNetXRanges::small())
+            .unwrap()
             .with_regime(Regime::flops(lo, hi, 28))
     };
     let regnet = |lo: u64, hi: u64| {
         DesignSpace::regnet_x()
             .with_template(t.clone())
             .with_regnet_ranges(RegNetRanges::regnet_x())
+            .unwrap()
             .with_regime(Regime::flops(lo, hi, 28))
     };
     let windows: Vec<(&str, DesignSpace)> = vec![

@@ -316,7 +316,7 @@ let efit: Vec<f64> = e_sweep.valid()
 match regnet_lab::stats::spearman(&efit, &errors) {
     Ok(rho) => println!("AnyNetX_E, {} models: Spearman ρ(e_fit, error) = {:.2} (p = {:?})", errors.len(), rho.coefficient, rho.pvalue),
     Err(e) => println!("AnyNetX_E, {} models: no rank correlation ({e})", errors.len()),
-}"""),
+};"""),
     code("""ErrorVsPlot::new("e_fit", &efit, &errors).name("AnyNetX_E").title(format!("AnyNetX_E: e_fit vs error, n = {}", errors.len()))""", "figure"),
     md("""
 ## The size of each design space
@@ -398,7 +398,7 @@ for family in ["RegNetX", "RegNetY"] {
     let mut sweeps = Vec::new();
     for (lo, hi) in regimes {
         // The ranges set the sizes; RegNetY keeps its squeeze-excitation.
-        let space = DesignSpace::named(family)?.with_regnet_ranges(RegNetRanges::small())
+        let space = DesignSpace::named(family)?.with_regnet_ranges(RegNetRanges::small())?
             .with_template(NetTemplate::fashion_mnist()).with_regime(Regime::flops(lo, hi, 28));
         let sweep = Sweep { space, seed: 0, n: budget.sweep_size(), train: budget.train_config(), dataset: data.describe() };
         let dir = format!("out/notebook-03-{:?}/{family}-{}-{}", budget, lo, hi).to_lowercase();

@@ -57,6 +57,7 @@ fn anynet_a() -> DesignSpace {
     DesignSpace::anynet_x_a()
         .with_template(NetTemplate::fashion_mnist())
         .with_anynet_ranges(AnyNetXRanges::small())
+        .unwrap()
         .with_regime(Regime {
             resolution: 28,
             flops: None,
@@ -68,6 +69,7 @@ fn regnet_small() -> DesignSpace {
     DesignSpace::regnet_x()
         .with_template(NetTemplate::fashion_mnist())
         .with_regnet_ranges(RegNetRanges::small())
+        .unwrap()
         .with_regime(Regime {
             resolution: 28,
             flops: None,
@@ -341,7 +343,8 @@ fn applied_rules_are_not_candidates() {
     // use the shared b and g.
     let space = DesignSpace::anynet_x_c()
         .with_template(NetTemplate::fashion_mnist())
-        .with_anynet_ranges(AnyNetXRanges::small());
+        .with_anynet_ranges(AnyNetXRanges::small())
+        .unwrap();
     let res = sweep(&space, 120, 1.0, |_| 20.0);
     let cat = catalogue(&res, &opts()).unwrap();
     let names: Vec<_> = cat.iter().map(|c| c.name.as_str()).collect();
@@ -403,6 +406,7 @@ fn loads_a_sweep_directory_with_a_flops_regime() {
     let space = DesignSpace::anynet_x_a()
         .with_template(NetTemplate::fashion_mnist())
         .with_anynet_ranges(AnyNetXRanges::small())
+        .unwrap()
         .with_regime(Regime::flops(1_000_000, 6_000_000, 28));
     let dir = std::env::temp_dir().join(format!("regnet-refine-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -19,6 +19,7 @@ fn space() -> DesignSpace {
     DesignSpace::regnet_x()
         .with_template(NetTemplate::fashion_mnist())
         .with_regnet_ranges(RegNetRanges::small())
+        .unwrap()
         .with_regime(Regime {
             resolution: 28,
             flops: None,
@@ -179,6 +180,7 @@ fn an_edited_custom_constraint_is_refused_on_resume_and_reuse() {
         DesignSpace::anynet_x_a()
             .with_template(NetTemplate::fashion_mnist())
             .with_anynet_ranges(regnet_lab::space::AnyNetXRanges::small())
+            .unwrap()
     };
     let narrow = base().constrain("my rule", |s| s.stage_widths().iter().all(|&w| w <= 48));
     let wide = base().constrain("my rule", |s| s.stage_widths().iter().all(|&w| w >= 80));
@@ -703,6 +705,7 @@ fn concurrent_sweeps_record_what_a_sequential_sweep_records() {
         space: DesignSpace::anynet_x_a()
             .with_template(NetTemplate::fashion_mnist())
             .with_anynet_ranges(regnet_lab::space::AnyNetXRanges::small())
+            .unwrap()
             .with_regime(Regime::flops(1_000_000, 6_000_000, 28)),
         seed: 3,
         n: 4,

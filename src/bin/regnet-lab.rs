@@ -102,17 +102,8 @@ enum Command {
         /// AnyNetX / RegNet ranges: `small` (CPU-sized, default) or `paper`.
         #[arg(long, default_value = "small")]
         ranges: String,
-        /// Run only indices i ≡ K (mod N), into their own results file.
-        #[arg(long)]
-        shard: Option<String>,
-        /// Stop between runs after this long (e.g. 90s, 30m, 2h).
-        #[arg(long)]
-        time_budget: Option<String>,
-        /// Models trained at once: `auto` (models below 6 MF two at a time, one thread each,
-        /// larger ones alone on every thread: measured fastest, README "Performance"), `1` (one
-        /// at a time), or N (N side by side, one thread each).
-        #[arg(long, default_value = "auto")]
-        concurrency: String,
+        #[command(flatten)]
+        schedule: ScheduleArgs,
         #[command(flatten)]
         run: RunArgs,
         #[arg(long)]
@@ -128,15 +119,8 @@ enum Command {
         /// Models per space after each round (every space reaches one before any goes on).
         #[arg(long, default_value = "32,64,100,150,200")]
         rounds: String,
-        /// Run only indices i ≡ K (mod N), into their own results files.
-        #[arg(long)]
-        shard: Option<String>,
-        /// Stop between runs after this long (e.g. 90s, 30m, 2h).
-        #[arg(long)]
-        time_budget: Option<String>,
-        /// Models trained at once: auto, 1 or N (as for `sweep`).
-        #[arg(long, default_value = "auto")]
-        concurrency: String,
+        #[command(flatten)]
+        schedule: ScheduleArgs,
         /// Root of the sweep directories.
         #[arg(long, default_value_os_t = precomputed::root())]
         root: PathBuf,
@@ -191,8 +175,8 @@ impl Cli {
     /// more than one thread, or N > 1).
     fn side_by_side(&self) -> bool {
         let c = match &self.command {
-            Command::Sweep { concurrency, .. } | Command::Evidence { concurrency, .. } => {
-                concurrency
+            Command::Sweep { schedule, .. } | Command::Evidence { schedule, .. } => {
+                &schedule.concurrency
             }
             _ => return false,
         };
@@ -207,6 +191,23 @@ impl Cli {
             n => n.parse::<usize>().is_ok_and(|n| n > 1),
         }
     }
+}
+
+/// Which runs of a sweep this process trains, for how long, and how many at once (`sweep`,
+/// `evidence`).
+#[derive(Args, Clone)]
+struct ScheduleArgs {
+    /// Run only indices i ≡ K (mod N), into their own results file.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Stop between runs after this long (e.g. 90s, 30m, 2h).
+    #[arg(long)]
+    time_budget: Option<String>,
+    /// Models trained at once: `auto` (models below 6 MF two at a time, one thread each,
+    /// larger ones alone on every thread: measured fastest, README "Performance"), `1` (one
+    /// at a time), or N (N side by side, one thread each).
+    #[arg(long, default_value = "auto")]
+    concurrency: String,
 }
 
 /// Training settings shared by `train` and `sweep`.
@@ -529,24 +530,22 @@ fn run(cli: Cli) -> Result<()> {
             sample_seed,
             flops,
             ranges,
-            shard,
-            time_budget,
-            concurrency,
+            schedule,
             run: args,
             out: dir,
         } => {
+            let schedule = schedule.parse()?;
             let data = args.data()?;
             let cfg = args.config()?;
             let mut space = DesignSpace::named(&space)?.with_template(args.template()?);
             space = match (ranges.as_str(), space.family().clone()) {
                 ("paper", _) => space,
-                ("small", Family::AnyNetX(_)) => space.with_anynet_ranges(AnyNetXRanges::small()),
-                ("small", Family::RegNet(_)) => space.with_regnet_ranges(RegNetRanges::small()),
+                ("small", Family::AnyNetX(_)) => space.with_anynet_ranges(AnyNetXRanges::small())?,
+                ("small", Family::RegNet(_)) => space.with_regnet_ranges(RegNetRanges::small())?,
                 (other, _) => bail!("--ranges '{other}': expected small or paper"),
             };
             space = space.with_regime(regime(flops.as_deref(), data.resolution())?);
-            let shard = parse_shard(shard.as_deref())?;
-            let budget = time_budget.as_deref().map(parse_duration).transpose()?;
+            let shard = schedule.shard;
             let sweep = Sweep {
                 space,
                 seed: sample_seed,
@@ -559,8 +558,8 @@ fn run(cli: Cli) -> Result<()> {
             let summary = sweep.run_concurrently(
                 &dir,
                 shard,
-                budget,
-                parse_concurrency(&concurrency)?,
+                schedule.budget_seconds,
+                schedule.concurrency,
                 |sample, ckpt| sweep.train_sample(sample, &data, ckpt),
                 |record, s| {
                     let line = record_line(record);
@@ -592,16 +591,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evidence {
             only,
             rounds,
-            shard,
-            time_budget,
-            concurrency,
+            schedule,
             root,
         } => evidence(EvidenceArgs {
             only,
             rounds: parse_rounds(&rounds)?,
-            shard: parse_shard(shard.as_deref())?,
-            budget_seconds: time_budget.as_deref().map(parse_duration).transpose()?,
-            concurrency: parse_concurrency(&concurrency)?,
+            schedule: schedule.parse()?,
             root,
         })?,
         Command::Merge { dirs, out: dest } => {
@@ -667,10 +662,30 @@ fn run(cli: Cli) -> Result<()> {
 struct EvidenceArgs {
     only: Vec<String>,
     rounds: Vec<u64>,
+    schedule: Schedule,
+    root: PathBuf,
+}
+
+/// [`ScheduleArgs`], checked.
+#[derive(Clone, Copy)]
+struct Schedule {
     shard: Shard,
     budget_seconds: Option<f64>,
     concurrency: Concurrency,
-    root: PathBuf,
+}
+
+impl ScheduleArgs {
+    fn parse(&self) -> Result<Schedule> {
+        Ok(Schedule {
+            shard: parse_shard(self.shard.as_deref())?,
+            budget_seconds: self
+                .time_budget
+                .as_deref()
+                .map(parse_duration)
+                .transpose()?,
+            concurrency: parse_concurrency(&self.concurrency)?,
+        })
+    }
 }
 
 /// Round by round, bring every chosen evidence space to the round's number of models.
@@ -704,6 +719,7 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
     for &n in &args.rounds {
         for (group, space) in &spaces {
             let left = args
+                .schedule
                 .budget_seconds
                 .map(|b| b - started.elapsed().as_secs_f64());
             if left.is_some_and(|l| l <= 0.0) {
@@ -714,9 +730,9 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
             let dir = args.root.join(group).join(precomputed::slug(space.name()));
             let summary = sweep.run_concurrently(
                 &dir,
-                args.shard,
+                args.schedule.shard,
                 left,
-                args.concurrency,
+                args.schedule.concurrency,
                 |sample, ckpt| sweep.train_sample(sample, &data, ckpt),
                 |record, _| println!("{:<14} {}", space.name(), record_line(record)),
             )?;

@@ -18,13 +18,10 @@ use crate::refine::Suggestions;
 /// use regnet_lab::refine::{suggest, SuggestOptions};
 /// # use regnet_lab::{space::*, sweep::SweepResults, train::*};
 /// # let space = DesignSpace::anynet_x_a().with_template(NetTemplate::fashion_mnist())
-/// #     .with_anynet_ranges(AnyNetXRanges::small());
+/// #     .with_anynet_ranges(AnyNetXRanges::small()).unwrap();
 /// # let records = (0..60).map(|i| { let s = space.sample(3, i).unwrap();
 /// #     let e = 10.0 + ((i * 7919) % 101) as f64 / 50.0;
-/// #     RunRecord { crate_version: "doc".into(), sample_index: Some(i), spec: s.spec, regnet: None,
-/// #     complexity: s.complexity, resolution: 28, config: TrainConfig::default(), dataset: "doc".into(),
-/// #     device: "cpu".into(), epochs: vec![], final_error: Some(e), best_error: Some(e),
-/// #     diverged: false, stop: StopReason::Completed, images_per_second: 1.0, seconds: 0.0 } }).collect();
+/// #     RunRecord::synthetic(&s, Some(e)) }).collect();
 /// # let sweep = SweepResults::from_records(records);
 /// let s = suggest(&sweep, &SuggestOptions::default().resamples(200))?;
 /// let out = suggestions_blocks(&s);

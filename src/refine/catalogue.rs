@@ -376,13 +376,10 @@ pub(crate) fn range_candidates(
 /// ```
 /// # use regnet_lab::{refine::{catalogue, SuggestOptions}, space::*, sweep::SweepResults, train::*};
 /// # let space = DesignSpace::anynet_x_a().with_template(NetTemplate::fashion_mnist())
-/// #     .with_anynet_ranges(AnyNetXRanges::small());
+/// #     .with_anynet_ranges(AnyNetXRanges::small()).unwrap();
 /// # let records = (0..40).map(|i| { let s = space.sample(1, i).unwrap();
 /// #     let e = 10.0 + s.spec.stage_widths()[0] as f64 / 10.0;
-/// #     RunRecord { crate_version: "doc".into(), sample_index: Some(i), spec: s.spec, regnet: None,
-/// #     complexity: s.complexity, resolution: 28, config: TrainConfig::default(), dataset: "doc".into(),
-/// #     device: "cpu".into(), epochs: vec![], final_error: Some(e), best_error: Some(e),
-/// #     diverged: false, stop: StopReason::Completed, images_per_second: 1.0, seconds: 0.0 } }).collect();
+/// #     RunRecord::synthetic(&s, Some(e)) }).collect();
 /// let sweep = SweepResults::from_records(records);
 /// let cands = catalogue(&sweep, &SuggestOptions::default())?;
 /// assert_eq!(cands[0].name, "shared bottleneck ratio");

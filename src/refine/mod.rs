@@ -55,15 +55,12 @@
 //! use regnet_lab::refine::{suggest, SuggestOptions, Verdict};
 //! # use regnet_lab::{space::*, sweep::SweepResults, train::*};
 //! # let space = DesignSpace::anynet_x_a().with_template(NetTemplate::fashion_mnist())
-//! #     .with_anynet_ranges(AnyNetXRanges::small());
+//! #     .with_anynet_ranges(AnyNetXRanges::small()).unwrap();
 //! # let records = (0..300).map(|i| { let s = space.sample(3, i).unwrap();
 //! #     let w = s.spec.stage_widths();
 //! #     let noise = ((i * 7919) % 101) as f64 / 50.0;
 //! #     let e = if w.windows(2).all(|p| p[0] <= p[1]) { 10.0 } else { 14.0 } + noise;
-//! #     RunRecord { crate_version: "doc".into(), sample_index: Some(i), spec: s.spec, regnet: None,
-//! #     complexity: s.complexity, resolution: 28, config: TrainConfig::default(), dataset: "doc".into(),
-//! #     device: "cpu".into(), epochs: vec![], final_error: Some(e), best_error: Some(e),
-//! #     diverged: false, stop: StopReason::Completed, images_per_second: 1.0, seconds: 0.0 } }).collect();
+//! #     RunRecord::synthetic(&s, Some(e)) }).collect();
 //! // `sweep`: 300 AnyNetX_A models whose error is 4 points lower when widths never shrink.
 //! let sweep = SweepResults::from_records(records);
 //! let s = suggest(&sweep, &SuggestOptions::default().seed(1).resamples(500))?;

@@ -550,10 +550,23 @@ impl DesignSpace {
         self.regime = Some(regime);
         self
     }
-    /// Replace the AnyNetX ranges (keeps the refinements).
-    pub fn with_anynet_ranges(mut self, ranges: AnyNetXRanges) -> Self {
+    /// Replace the AnyNetX ranges (keeps the refinements). A RegNet space has none: giving it
+    /// AnyNetX ranges is an error, not a silent change of family under the same name.
+    ///
+    /// ```
+    /// use regnet_lab::space::{AnyNetXRanges, DesignSpace};
+    /// assert!(DesignSpace::anynet_x_a().with_anynet_ranges(AnyNetXRanges::small()).is_ok());
+    /// assert!(DesignSpace::regnet_x().with_anynet_ranges(AnyNetXRanges::small()).is_err());
+    /// ```
+    pub fn with_anynet_ranges(mut self, ranges: AnyNetXRanges) -> Result<Self, SpaceError> {
+        if !matches!(self.family, Family::AnyNetX(_)) {
+            return Err(SpaceError::InvalidSpace {
+                space: self.name.clone(),
+                why: "AnyNetX ranges given to a RegNet space (its family stays RegNet)".into(),
+            });
+        }
         self.family = Family::AnyNetX(ranges);
-        self
+        Ok(self)
     }
     /// Replace the RegNet ranges (keeps the refinements). The block kind stays the space's:
     /// a RegNetY space keeps its squeeze-excitation ratio and a RegNetX space stays without,
@@ -562,16 +575,21 @@ impl DesignSpace {
     ///
     /// ```
     /// use regnet_lab::space::{DesignSpace, Family, RegNetRanges};
-    /// let y = DesignSpace::regnet_y().with_regnet_ranges(RegNetRanges::small());
+    /// let y = DesignSpace::regnet_y().with_regnet_ranges(RegNetRanges::small())?;
+    /// assert!(DesignSpace::anynet_x_a().with_regnet_ranges(RegNetRanges::small()).is_err());
     /// assert!(matches!(y.family(), Family::RegNet(r) if r.se_ratio == Some(0.25)));
     /// # Ok::<(), regnet_lab::space::SpaceError>(())
     /// ```
-    pub fn with_regnet_ranges(mut self, mut ranges: RegNetRanges) -> Self {
-        if let Family::RegNet(current) = &self.family {
-            ranges.se_ratio = current.se_ratio;
-        }
+    pub fn with_regnet_ranges(mut self, mut ranges: RegNetRanges) -> Result<Self, SpaceError> {
+        let Family::RegNet(current) = &self.family else {
+            return Err(SpaceError::InvalidSpace {
+                space: self.name.clone(),
+                why: "RegNet ranges given to an AnyNetX space (its family stays AnyNetX)".into(),
+            });
+        };
+        ranges.se_ratio = current.se_ratio;
         self.family = Family::RegNet(ranges);
-        self
+        Ok(self)
     }
     /// How many draws one sample may reject before the regime counts as unreachable.
     pub fn with_max_tries(mut self, max_tries: u64) -> Self {

@@ -34,7 +34,7 @@ pub fn anynetx_chain() -> Result<Vec<DesignSpace>, SpaceError> {
     .iter()
     .map(|n| {
         Ok(DesignSpace::named(n)?
-            .with_anynet_ranges(AnyNetXRanges::small())
+            .with_anynet_ranges(AnyNetXRanges::small())?
             .with_template(NetTemplate::fashion_mnist())
             .with_regime(fashion_regime()))
     })
@@ -45,6 +45,7 @@ pub fn anynetx_chain() -> Result<Vec<DesignSpace>, SpaceError> {
 pub fn regnet_x_variants() -> Vec<DesignSpace> {
     let base = DesignSpace::regnet_x()
         .with_regnet_ranges(RegNetRanges::small())
+        .expect("RegNetX is a RegNet space")
         .with_template(NetTemplate::fashion_mnist())
         .with_regime(fashion_regime());
     vec![
@@ -61,6 +62,7 @@ pub fn regnet_x_variants() -> Vec<DesignSpace> {
 pub fn regnet_y() -> DesignSpace {
     DesignSpace::regnet_y()
         .with_regnet_ranges(RegNetRanges::small())
+        .expect("RegNetY is a RegNet space")
         .with_template(NetTemplate::fashion_mnist())
         .with_regime(fashion_regime())
 }
