@@ -38,8 +38,9 @@ What is replicated, and where regnet-lab defines it:
           the first step), weight decay on every parameter (or not on 1-D ones, no_decay_1d).
   lr      src/train/schedule.rs + run.rs: lr_at(epoch + step / steps_per_epoch, epochs) set
           before every step (per_iteration), cosine / step / constant shape, linear warm-up;
-          steps_per_epoch is ceil(train / batch) (capped by max_steps_per_epoch) even though
-          only floor(train / batch) batches run when the last one is dropped — as regnet-lab.
+          steps_per_epoch is the number of batches that run: floor(train / batch) when the
+          last partial batch is dropped, else ceil (capped by max_steps_per_epoch), as
+          ImageData::steps_per_epoch counts them.
   loss    (1 - eps) * NLL + eps * mean over classes of -log p (= F.cross_entropy's
           label_smoothing); a loss that is not finite or above divergence_loss ends the run as
           diverged (no error); max_seconds (a run budget) stops between steps as regnet-lab.
@@ -381,7 +382,8 @@ def train_one(net, data, cfg, tag, recorded_epochs=()):
                           nesterov=sgd["nesterov"] and momentum > 0, dampening=0.0)
     bs, epochs = cfg["batch_size"], cfg["epochs"]
     n = len(data.train_y)
-    steps_full = -(-n // bs)  # run.rs counts a last partial batch even when it is dropped
+    # ImageData::steps_per_epoch: the batches that run (the last partial one is dropped).
+    steps_full = n // bs if n >= bs else -(-n // bs)
     msteps = cfg.get("max_steps_per_epoch")
     steps_per_epoch = min(msteps, steps_full) if msteps is not None else steps_full
     smoothing = cfg.get("label_smoothing", 0.0)
