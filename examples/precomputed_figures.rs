@@ -154,9 +154,9 @@ fn evidence_figures(
         ("AnyNetX_E", e),
         ("RegNetX", &rx),
     ] {
-        let label = format!("{name} (n = {})", n(r));
-        edfs = edfs.sweep(&label, r);
-        search = search.sweep(&label, r);
+        // The search plot's legend gives n itself.
+        edfs = edfs.sweep(&format!("{name} (n = {})", n(r)), r);
+        search = search.sweep(name, r);
     }
     save(
         &Row::new().with(edfs).with(search),
