@@ -620,6 +620,74 @@ fn design_space_sizes_follow_the_paper() {
     );
 }
 
+/// The alternatives to D and E the paper rejected: every draw obeys its rule, the space sizes
+/// count the allowed sequences, the rules round-trip through JSON, and the paper's own chain
+/// draws what it drew before they existed.
+#[test]
+fn alternative_orderings_sample_and_count_as_their_rules_say() {
+    let c = DesignSpace::anynet_x_c();
+    let d = DesignSpace::anynet_x_d();
+    let cases = [
+        (c.clone().refine(Constraint::WidthsConstant), 128f64.log10()),
+        (
+            c.clone().refine(Constraint::WidthsNonIncreasing),
+            (131.0 * 130.0 * 129.0 * 128.0 / 24.0f64).log10(),
+        ),
+    ];
+    let log_c = c.size().log10.unwrap();
+    let widths_c = 4.0 * 128f64.log10();
+    for (space, widths) in &cases {
+        // Only the widths' factor changes against C.
+        assert!((space.size().log10.unwrap() - (log_c - widths_c + widths)).abs() < 1e-9);
+    }
+    let rules: [(Constraint, fn(&[usize]) -> bool, bool); 4] = [
+        (
+            Constraint::WidthsConstant,
+            |v| v.windows(2).all(|p| p[0] == p[1]),
+            true,
+        ),
+        (
+            Constraint::WidthsNonIncreasing,
+            |v| v.windows(2).all(|p| p[0] >= p[1]),
+            true,
+        ),
+        (
+            Constraint::DepthsConstant,
+            |v| v.windows(2).all(|p| p[0] == p[1]),
+            false,
+        ),
+        (
+            Constraint::DepthsNonIncreasing,
+            |v| v.windows(2).all(|p| p[0] >= p[1]),
+            false,
+        ),
+    ];
+    for (rule, holds, on_widths) in rules {
+        let space = if on_widths { c.clone() } else { d.clone() }.refine(rule.clone());
+        for s in space.samples(5, 40).unwrap() {
+            let seq = if on_widths {
+                s.spec.stage_widths()
+            } else {
+                s.spec.stage_depths()
+            };
+            assert!(holds(&seq), "{}: {seq:?}", rule.name());
+        }
+        let json = serde_json::to_string(&rule).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Constraint>(&json).unwrap(),
+            rule,
+            "{json}"
+        );
+    }
+    // A constant sequence is both non-decreasing and non-increasing: D + non-increasing widths
+    // draws constant widths.
+    let both = d.clone().refine(Constraint::WidthsNonIncreasing);
+    assert!(both.samples(2, 20).unwrap().iter().all(|s| {
+        let w = s.spec.stage_widths();
+        w.windows(2).all(|p| p[0] == p[1])
+    }));
+}
+
 #[test]
 fn properties_parse_and_read_values() {
     let s = DesignSpace::regnet_y().sample(1, 1).unwrap();

@@ -113,8 +113,8 @@ enum Command {
     /// (AnyNetX_A..E, RegNetX and its restrictions, RegNetY) at the `cpu` budget's recipe, in
     /// rounds so that all spaces grow together; rerun to resume.
     Evidence {
-        /// Groups (anynetx, regnetx, regnety) or space directories (e.g. anynetx_c) to run;
-        /// all when omitted.
+        /// Groups (anynetx, regnetx, regnety, alternatives) or space directories (e.g.
+        /// anynetx_c) to run; when omitted, the main evidence (all but alternatives).
         only: Vec<String>,
         /// Models per space after each round (every space reaches one before any goes on).
         #[arg(long, default_value = "32,64,100,150,200")]
@@ -693,24 +693,28 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
     let data = Budget::Cpu.data().context(
         "the evidence is trained on Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist)",
     )?;
-    let all = precomputed::evidence()?;
-    let spaces: Vec<_> = all
-        .iter()
-        .filter(|(group, space)| {
-            args.only.is_empty()
-                || args
-                    .only
+    let main = precomputed::evidence()?;
+    let mut all = main.clone();
+    all.extend(precomputed::secondary()?);
+    // Nothing named: the main evidence; names pick groups or spaces of either.
+    let spaces: Vec<_> = if args.only.is_empty() {
+        main.iter().collect()
+    } else {
+        all.iter()
+            .filter(|(group, space)| {
+                args.only
                     .iter()
                     .any(|o| o == group || *o == precomputed::slug(space.name()))
-        })
-        .collect();
+            })
+            .collect()
+    };
     if spaces.is_empty() {
         let names: Vec<String> = all
             .iter()
             .map(|(_, s)| precomputed::slug(s.name()))
             .collect();
         bail!(
-            "nothing matches {:?}: give anynetx, regnetx, regnety or one of {}",
+            "nothing matches {:?}: give anynetx, regnetx, regnety, alternatives or one of {}",
             args.only,
             names.join(", ")
         );

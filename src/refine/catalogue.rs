@@ -179,6 +179,16 @@ pub fn paper_finding(c: &Constraint, regnet: bool) -> Option<PaperFinding> {
             "E (§3.2): improves",
             "AnyNetX_E: d_{i+1} ≥ d_i improves the EDF (good models deepen, not always the last stage)",
         ),
+        Constraint::WidthsConstant | Constraint::WidthsNonIncreasing => f(
+            Some(super::Verdict::Hurts),
+            "D alternatives (§3.2): worse",
+            "the paper tried constant and decreasing widths as alternatives to AnyNetX_D: both worse",
+        ),
+        Constraint::DepthsConstant | Constraint::DepthsNonIncreasing => f(
+            Some(super::Verdict::Hurts),
+            "E alternatives (§3.2): worse",
+            "the paper tried constant and decreasing depths as alternatives to AnyNetX_E: both worse",
+        ),
         Constraint::Range { property, .. } if regnet => match property {
             Property::Wm => f(
                 None,

@@ -188,6 +188,14 @@ pub enum Constraint {
     WidthsNonDecreasing,
     /// AnyNetX_E: `d_{i+1} ≥ d_i`.
     DepthsNonDecreasing,
+    /// An alternative to D the paper rejected: every stage has the same width.
+    WidthsConstant,
+    /// An alternative to D the paper rejected: `w_{i+1} ≤ w_i`.
+    WidthsNonIncreasing,
+    /// An alternative to E the paper rejected: every stage has the same depth.
+    DepthsConstant,
+    /// An alternative to E the paper rejected: `d_{i+1} ≤ d_i`.
+    DepthsNonIncreasing,
     /// RegNet variant (paper Fig. 8): fix `wm` to this value.
     FixedWm(f64),
     /// RegNet variant (paper Fig. 8): `w0 = wa`.
@@ -226,6 +234,10 @@ impl Constraint {
             Constraint::SharedGroupWidth => "shared group width".into(),
             Constraint::WidthsNonDecreasing => "widths non-decreasing".into(),
             Constraint::DepthsNonDecreasing => "depths non-decreasing".into(),
+            Constraint::WidthsConstant => "widths constant".into(),
+            Constraint::WidthsNonIncreasing => "widths non-increasing".into(),
+            Constraint::DepthsConstant => "depths constant".into(),
+            Constraint::DepthsNonIncreasing => "depths non-increasing".into(),
             Constraint::FixedWm(v) => format!("wm = {v}"),
             Constraint::W0EqualsWa => "w0 = wa".into(),
             Constraint::Range { property, min, max } => format!("{min} ≤ {property} ≤ {max}"),
@@ -249,6 +261,10 @@ impl Constraint {
             Constraint::SharedGroupWidth => all_eq(&|s| s.group_width as f64),
             Constraint::WidthsNonDecreasing => stages.windows(2).all(|p| p[1].width >= p[0].width),
             Constraint::DepthsNonDecreasing => stages.windows(2).all(|p| p[1].depth >= p[0].depth),
+            Constraint::WidthsConstant => all_eq(&|s| s.width as f64),
+            Constraint::WidthsNonIncreasing => stages.windows(2).all(|p| p[1].width <= p[0].width),
+            Constraint::DepthsConstant => all_eq(&|s| s.depth as f64),
+            Constraint::DepthsNonIncreasing => stages.windows(2).all(|p| p[1].depth <= p[0].depth),
             Constraint::FixedWm(v) => regnet.is_none_or(|p| p.wm() == *v),
             Constraint::W0EqualsWa => regnet.is_none_or(|p| p.w0() as f64 == p.wa()),
             Constraint::Range { property, min, max } => property
@@ -279,6 +295,10 @@ impl Constraint {
             Constraint::SharedGroupWidth => ConstraintDef::SharedGroupWidth,
             Constraint::WidthsNonDecreasing => ConstraintDef::WidthsNonDecreasing,
             Constraint::DepthsNonDecreasing => ConstraintDef::DepthsNonDecreasing,
+            Constraint::WidthsConstant => ConstraintDef::WidthsConstant,
+            Constraint::WidthsNonIncreasing => ConstraintDef::WidthsNonIncreasing,
+            Constraint::DepthsConstant => ConstraintDef::DepthsConstant,
+            Constraint::DepthsNonIncreasing => ConstraintDef::DepthsNonIncreasing,
             Constraint::FixedWm(v) => ConstraintDef::FixedWm { wm: *v },
             Constraint::W0EqualsWa => ConstraintDef::W0EqualsWa,
             Constraint::Range { property, min, max } => ConstraintDef::Range {
@@ -314,6 +334,10 @@ enum ConstraintDef {
     SharedGroupWidth,
     WidthsNonDecreasing,
     DepthsNonDecreasing,
+    WidthsConstant,
+    WidthsNonIncreasing,
+    DepthsConstant,
+    DepthsNonIncreasing,
     FixedWm {
         wm: f64,
     },
@@ -338,6 +362,10 @@ impl From<ConstraintDef> for Constraint {
             ConstraintDef::SharedGroupWidth => Constraint::SharedGroupWidth,
             ConstraintDef::WidthsNonDecreasing => Constraint::WidthsNonDecreasing,
             ConstraintDef::DepthsNonDecreasing => Constraint::DepthsNonDecreasing,
+            ConstraintDef::WidthsConstant => Constraint::WidthsConstant,
+            ConstraintDef::WidthsNonIncreasing => Constraint::WidthsNonIncreasing,
+            ConstraintDef::DepthsConstant => Constraint::DepthsConstant,
+            ConstraintDef::DepthsNonIncreasing => Constraint::DepthsNonIncreasing,
             ConstraintDef::FixedWm { wm } => Constraint::FixedWm(wm),
             ConstraintDef::W0EqualsWa => Constraint::W0EqualsWa,
             ConstraintDef::Range { property, min, max } => Constraint::Range { property, min, max },
@@ -709,6 +737,28 @@ impl DesignSpace {
         self.constraints.contains(c)
     }
 
+    /// How this space orders the stages' depths or widths (its monotonicity refinements).
+    fn order(&self, seq: Sequence) -> Order {
+        let (up, down, constant) = match seq {
+            Sequence::Depths => (
+                Constraint::DepthsNonDecreasing,
+                Constraint::DepthsNonIncreasing,
+                Constraint::DepthsConstant,
+            ),
+            Sequence::Widths => (
+                Constraint::WidthsNonDecreasing,
+                Constraint::WidthsNonIncreasing,
+                Constraint::WidthsConstant,
+            ),
+        };
+        match (self.has(&up), self.has(&down), self.has(&constant)) {
+            (_, _, true) | (true, true, _) => Order::Constant,
+            (true, false, false) => Order::NonDecreasing,
+            (false, true, false) => Order::NonIncreasing,
+            (false, false, false) => Order::Free,
+        }
+    }
+
     /// Sample `index` of the sequence with this `seed`.
     pub fn sample(&self, seed: u64, index: u64) -> Result<Sample, SpaceError> {
         if let Some(c) = self.constraints.iter().find(|c| c.is_detached()) {
@@ -808,16 +858,8 @@ impl DesignSpace {
         let shared_g = self
             .has(&Constraint::SharedGroupWidth)
             .then(|| *pick(rng, &r.group_widths));
-        let depths = if self.has(&Constraint::DepthsNonDecreasing) {
-            non_decreasing(rng, &r.depths, n)
-        } else {
-            (0..n).map(|_| *pick(rng, &r.depths)).collect()
-        };
-        let widths = if self.has(&Constraint::WidthsNonDecreasing) {
-            non_decreasing(rng, &r.widths, n)
-        } else {
-            (0..n).map(|_| *pick(rng, &r.widths)).collect()
-        };
+        let depths = self.order(Sequence::Depths).draw(rng, &r.depths, n);
+        let widths = self.order(Sequence::Widths).draw(rng, &r.widths, n);
         let stages = (0..n)
             .map(|i| StageSpec {
                 depth: depths[i],
@@ -926,16 +968,8 @@ impl DesignSpace {
                     r.bottleneck_ratios.len() as u128,
                     r.group_widths.len() as u128,
                 );
-                let depths = if self.has(&Constraint::DepthsNonDecreasing) {
-                    multisets(nd, n)
-                } else {
-                    nd.pow(n)
-                };
-                let widths = if self.has(&Constraint::WidthsNonDecreasing) {
-                    multisets(nw, n)
-                } else {
-                    nw.pow(n)
-                };
+                let depths = self.order(Sequence::Depths).count(nd, n);
+                let widths = self.order(Sequence::Widths).count(nw, n);
                 let bs = if self.has(&Constraint::SharedBottleneckRatio) {
                     nb
                 } else {
@@ -1010,6 +1044,46 @@ fn self_err(space: &str, why: String) -> SpaceError {
 }
 
 /// Number of non-decreasing sequences of length k over n values: C(n + k − 1, k).
+/// The per-stage sequences a refinement may order.
+#[derive(Clone, Copy)]
+enum Sequence {
+    Depths,
+    Widths,
+}
+
+/// How a sequence of `k` per-stage values from `xs` is drawn, uniformly over the allowed set.
+#[derive(Clone, Copy)]
+enum Order {
+    Free,
+    NonDecreasing,
+    NonIncreasing,
+    Constant,
+}
+
+impl Order {
+    fn draw(self, rng: &mut ChaCha8Rng, xs: &[usize], k: usize) -> Vec<usize> {
+        match self {
+            Order::Free => (0..k).map(|_| *pick(rng, xs)).collect(),
+            Order::NonDecreasing => non_decreasing(rng, xs, k),
+            Order::NonIncreasing => {
+                let mut v = non_decreasing(rng, xs, k);
+                v.reverse();
+                v
+            }
+            Order::Constant => vec![*pick(rng, xs); k],
+        }
+    }
+
+    /// How many sequences of `k` values from `n` choices it allows.
+    fn count(self, n: u128, k: u32) -> u128 {
+        match self {
+            Order::Free => n.pow(k),
+            Order::NonDecreasing | Order::NonIncreasing => multisets(n, k),
+            Order::Constant => n,
+        }
+    }
+}
+
 fn multisets(n: u128, k: u32) -> u128 {
     let mut c: u128 = 1;
     for i in 0..k as u128 {

@@ -41,6 +41,26 @@ pub fn anynetx_chain() -> Result<Vec<DesignSpace>, SpaceError> {
     .collect()
 }
 
+/// The alternatives the paper rejected on its way to D and E, sized as [`anynetx_chain`]:
+/// AnyNetX_C with constant or non-increasing widths (instead of D's non-decreasing ones), and
+/// AnyNetX_D with constant or non-increasing depths (instead of E's non-decreasing ones).
+pub fn anynetx_alternatives() -> Result<Vec<DesignSpace>, SpaceError> {
+    let chain = anynetx_chain()?;
+    let (c, d) = (chain[2].clone(), chain[3].clone());
+    Ok(vec![
+        c.clone()
+            .refine(Constraint::WidthsConstant)
+            .renamed("AnyNetX_C widths constant"),
+        c.refine(Constraint::WidthsNonIncreasing)
+            .renamed("AnyNetX_C widths non-increasing"),
+        d.clone()
+            .refine(Constraint::DepthsConstant)
+            .renamed("AnyNetX_D depths constant"),
+        d.refine(Constraint::DepthsNonIncreasing)
+            .renamed("AnyNetX_D depths non-increasing"),
+    ])
+}
+
 /// RegNetX and two of the paper's restrictions (Figure 8), sized for 28×28: notebook 02.
 pub fn regnet_x_variants() -> Vec<DesignSpace> {
     let base = DesignSpace::regnet_x()
@@ -81,6 +101,16 @@ pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     all.extend(regnet_x_variants().into_iter().map(|s| ("regnetx", s)));
     all.push(("regnety", regnet_y()));
     Ok(all)
+}
+
+/// Secondary sweeps (issue 19's figures, ≥ 100 models each): group `alternatives`
+/// ([`anynetx_alternatives`]). `regnet-lab evidence alternatives` grows them; they are not
+/// part of the default `evidence` run.
+pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
+    Ok(anynetx_alternatives()?
+        .into_iter()
+        .map(|s| ("alternatives", s))
+        .collect())
 }
 
 /// The sweep of `space` at `budget`: sample seed 0, `n` models, the budget's recipe, on `data`.
