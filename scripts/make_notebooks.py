@@ -186,6 +186,44 @@ for (name, r) in &results {
 }
 fig""", "figure"),
     md("""
+## The alternatives the paper rejected
+
+On its way to D and E the paper also tried constant and decreasing widths (against C) and
+constant and decreasing depths (against D), and found both worse than the non-decreasing
+choice. The same comparison here: each alternative's EDF beside the space it refines and the
+paper's choice. At `cpu` budget this reads the committed sweeps of group `alternatives`
+(`regnet-lab evidence alternatives`; the legend gives n) and says so where none is committed
+yet, rather than training them here; at `smoke` and `gpu` budgets it trains them.
+"""),
+    code("""let mut alternatives: Vec<(String, SweepResults)> = Vec::new();
+for space in precomputed::anynetx_alternatives()? {
+    let r = if budget == Budget::Cpu {
+        precomputed::committed("alternatives", &space, &data)?
+    } else {
+        Some(precomputed::results(budget, "alternatives", &space, &data, budget.out_dir("notebook-01", &space))?)
+    };
+    match r {
+        Some(r) if !r.records.is_empty() => alternatives.push((space.name().to_string(), r)),
+        _ => println!("{}: no committed sweep yet (regnet-lab evidence alternatives)", space.name()),
+    }
+}
+// In a block: the closure borrows the sweeps, and evcxr keeps only owned values.
+{
+    let panel = |title: &str, base: [usize; 2], prefix: &str| {
+        let mut fig = EdfPlot::new().title(title);
+        for i in base {
+            fig = fig.sweep(&format!("{} (n = {})", results[i].0, results[i].1.errors().len()), &results[i].1);
+        }
+        for (name, r) in alternatives.iter().filter(|(n, _)| n.starts_with(prefix)) {
+            fig = fig.sweep(&format!("{name} (n = {})", r.errors().len()), r);
+        }
+        fig
+    };
+    Row::new()
+        .with(panel("widths: C, D and the alternatives", [2, 3], "AnyNetX_C "))
+        .with(panel("depths: D, E and the alternatives", [3, 4], "AnyNetX_D "))
+}""", "figure"),
+    md("""
 ## Where are the good models of AnyNetX_A? (Figure 2, middle and right)
 
 For a property such as the total depth, repeatedly resample 25 % of the models, take the best
