@@ -160,11 +160,7 @@ fn child(case: &Case, iters: usize) -> Result<()> {
                     Ok(())
                 })
             } else {
-                let named = net
-                    .named_parameters()
-                    .into_iter()
-                    .map(|p| (p.name, p.var))
-                    .collect();
+                let named = net.named_vars();
                 let mut sgd = Sgd::new(named, SgdConfig::default());
                 Box::new(move || {
                     let logits = net.forward_t(&x, true)?;

@@ -105,11 +105,7 @@ impl Net {
                 .seed(0)
                 .zero_init(true),
         )?;
-        let named = model
-            .named_parameters()
-            .into_iter()
-            .map(|p| (p.name, p.var))
-            .collect();
+        let named = model.named_vars();
         let opt = Sgd::new(named, SgdConfig::default());
         Ok(Net {
             model,

@@ -38,7 +38,9 @@ fn spaces() -> Vec<(String, DesignSpace)> {
             .with_regime(Regime::flops((lo * 1e6) as u64, (hi * 1e6) as u64, 28));
         out.push((format!("RegNetX {lo}–{hi} MF"), space));
     }
-    let a = precomputed::anynetx_chain().expect("the evidence spaces").remove(0);
+    let a = precomputed::anynetx_chain()
+        .expect("the evidence spaces")
+        .remove(0);
     out.push(("AnyNetX_A 1–6 MF".to_string(), a));
     out
 }
@@ -70,7 +72,7 @@ fn child(k: usize, i: u64) -> Result<(), Box<dyn std::error::Error>> {
     let labels: Vec<u32> = (0..BATCH as u32).map(|i| i % 10).collect();
     let y = Tensor::new(labels.as_slice(), &dev)?;
     let infer = median_time(|| Ok(model.forward_t(&x, false).map(|_| ())?))?;
-    let vars = model.named_parameters().into_iter().map(|p| (p.name, p.var)).collect();
+    let vars = model.named_vars();
     let mut opt = Sgd::new(vars, SgdConfig::default());
     let step = median_time(|| {
         let loss = cross_entropy(&model.forward_t(&x, true)?, &y, 0.0)?;
@@ -115,7 +117,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             rows.push(serde_json::from_str(line.trim())?);
         }
     }
-    let col = |key: &str| -> Vec<f64> { rows.iter().map(|r| r[key].as_f64().unwrap_or(f64::NAN)).collect() };
+    let col = |key: &str| -> Vec<f64> {
+        rows.iter()
+            .map(|r| r[key].as_f64().unwrap_or(f64::NAN))
+            .collect()
+    };
     let log = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(f64::ln).collect() };
     let pearson = |x: &[f64], y: &[f64]| {
         let n = x.len() as f64;
@@ -148,13 +154,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let pts: Vec<(f64, f64)> = rows
             .iter()
             .filter(|r| r["space"] == name.as_str())
-            .map(|r| (r["flops"].as_f64().unwrap_or(0.0), r["train_step_ms"].as_f64().unwrap_or(0.0)))
+            .map(|r| {
+                (
+                    r["flops"].as_f64().unwrap_or(0.0),
+                    r["train_step_ms"].as_f64().unwrap_or(0.0),
+                )
+            })
             .collect();
         fig = fig.series(&name, &pts);
     }
     fig = fig.without_fit();
-    std::fs::write(out.join("runtime_vs_flops.svg"), regnet_lab::plot::svg_of(&fig)?)?;
-    std::fs::write(out.join("runtime_vs_flops.png"), regnet_lab::plot::png_of(&fig)?)?;
-    println!("\nwrote {}/runtime.jsonl and runtime_vs_flops.*", out.display());
+    std::fs::write(
+        out.join("runtime_vs_flops.svg"),
+        regnet_lab::plot::svg_of(&fig)?,
+    )?;
+    std::fs::write(
+        out.join("runtime_vs_flops.png"),
+        regnet_lab::plot::png_of(&fig)?,
+    )?;
+    println!(
+        "\nwrote {}/runtime.jsonl and runtime_vs_flops.*",
+        out.display()
+    );
     Ok(())
 }

@@ -42,11 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut last = None;
     for s in &samples {
         let model = AnyNet::build(&s.spec, &ModelConfig::default().seed(0))?;
-        let vars = model
-            .named_parameters()
-            .into_iter()
-            .map(|p| (p.name, p.var))
-            .collect();
+        let vars = model.named_vars();
         let mut opt = Sgd::new(vars, SgdConfig::default());
         let device = candle_core::Device::Cpu;
         let mut batches = data.train_batches(BATCH, 0, 0, &device)?;

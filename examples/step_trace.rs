@@ -38,12 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         weight_decay: 5e-4,
         ..SgdConfig::default()
     };
-    let named = model
-        .named_parameters()
-        .into_iter()
-        .map(|p| (p.name, p.var))
-        .collect();
-    let mut opt = Sgd::new(named, sgd);
+    let mut opt = Sgd::new(model.named_vars(), sgd);
 
     let source = std::env::var("STEP_TRACE_DATA").unwrap_or_else(|_| "fashion-mnist".into());
     let batch_size: usize = std::env::var("STEP_TRACE_BATCH").map_or(Ok(128), |s| s.parse())?;

@@ -280,6 +280,15 @@ impl AnyNet {
         out
     }
 
+    /// The trainable variables with their names, as `train::Sgd::new` takes them (the names
+    /// key the momentum buffers in checkpoints).
+    pub fn named_vars(&self) -> Vec<(String, Var)> {
+        self.named_parameters()
+            .into_iter()
+            .map(|p| (p.name, p.var))
+            .collect()
+    }
+
     /// The trainable variables, for an optimiser.
     pub fn vars(&self) -> Vec<Var> {
         self.named_parameters().into_iter().map(|p| p.var).collect()

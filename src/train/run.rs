@@ -278,12 +278,7 @@ pub fn train_model(
             .zero_init(cfg.zero_init),
     )
     .map_err(model_err)?;
-    let named: Vec<_> = model
-        .named_parameters()
-        .into_iter()
-        .map(|p| (p.name, p.var))
-        .collect();
-    let mut opt = Sgd::new(named, cfg.sgd.clone());
+    let mut opt = Sgd::new(model.named_vars(), cfg.sgd.clone());
 
     let mut state = CheckpointState {
         epochs_done: 0,
