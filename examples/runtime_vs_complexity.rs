@@ -20,6 +20,7 @@ use std::time::Instant;
 use candle_core::{Device, Tensor};
 use regnet_lab::model::{AnyNet, ModelConfig};
 use regnet_lab::plot::TrendPlot;
+use regnet_lab::runtime::RuntimeMeasurement;
 use regnet_lab::space::{DesignSpace, NetTemplate, RegNetRanges, Regime};
 use regnet_lab::stats::spearman;
 use regnet_lab::sweep::precomputed;
@@ -79,14 +80,18 @@ fn child(k: usize, i: u64) -> Result<(), Box<dyn std::error::Error>> {
         Ok(opt.step(&loss.backward()?, 0.01)?)
     })?;
     let c = s.complexity;
-    println!(
-        "{}",
-        serde_json::json!({
-            "space": name, "index": i, "flops": c.flops, "params": c.params, "acts": c.acts,
-            "batch": BATCH, "threads": rayon::current_num_threads(),
-            "inference_ms": infer * 1e3, "train_step_ms": step * 1e3,
-        })
-    );
+    let m = RuntimeMeasurement {
+        space: name,
+        index: i,
+        flops: c.flops,
+        params: c.params,
+        acts: c.acts,
+        batch: BATCH,
+        threads: rayon::current_num_threads(),
+        inference_ms: infer * 1e3,
+        train_step_ms: step * 1e3,
+    };
+    println!("{}", serde_json::to_string(&m)?);
     Ok(())
 }
 
@@ -102,7 +107,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(args.first().map_or("docs/figures", String::as_str));
     std::fs::create_dir_all(&out)?;
     let exe = std::env::current_exe()?;
-    let mut rows: Vec<serde_json::Value> = Vec::new();
+    let mut rows: Vec<RuntimeMeasurement> = Vec::new();
     let mut jsonl = std::fs::File::create(out.join("runtime.jsonl"))?;
     for (k, (name, _)) in spaces().iter().enumerate() {
         for i in 0..PER_SPACE {
@@ -119,7 +124,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let col = |key: &str| -> Vec<f64> {
         rows.iter()
-            .map(|r| r[key].as_f64().unwrap_or(f64::NAN))
+            .map(|r| match key {
+                "flops" => r.flops as f64,
+                "params" => r.params as f64,
+                "acts" => r.acts as f64,
+                "inference_ms" => r.inference_ms,
+                _ => r.train_step_ms,
+            })
             .collect()
     };
     let log = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(f64::ln).collect() };
@@ -134,7 +145,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{} models, batch {BATCH}, {} threads, each in a fresh process\n",
         rows.len(),
-        rows[0]["threads"]
+        rows[0].threads
     );
     println!("| time | metric | Spearman ρ | Pearson r (log–log) |\n| --- | --- | ---: | ---: |");
     for time in ["inference_ms", "train_step_ms"] {
@@ -148,18 +159,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut fig = TrendPlot::new("train step (ms, batch 64)").title(format!(
         "CPU train-step time vs flops, {} models, {} threads",
         rows.len(),
-        rows[0]["threads"]
+        rows[0].threads
     ));
     for (name, _) in spaces() {
         let pts: Vec<(f64, f64)> = rows
             .iter()
-            .filter(|r| r["space"] == name.as_str())
-            .map(|r| {
-                (
-                    r["flops"].as_f64().unwrap_or(0.0),
-                    r["train_step_ms"].as_f64().unwrap_or(0.0),
-                )
-            })
+            .filter(|r| r.space == name)
+            .map(|r| (r.flops as f64, r.train_step_ms))
             .collect();
         fig = fig.series(&name, &pts);
     }

@@ -28,6 +28,7 @@ pub mod ops;
 pub mod plot;
 pub mod prelude;
 pub mod refine;
+pub mod runtime;
 pub mod space;
 pub mod stats;
 pub mod summary;
