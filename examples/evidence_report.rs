@@ -163,7 +163,7 @@ fn noise_budget() -> Result<(), Error> {
 
     // RegNetX with and without warm-up / zero-init: runs near chance, and what each costs.
     println!(
-        "\n| RegNetX recipe | runs | first-epoch loss > 2.0 | mean error | median | paired Δ mean vs no warm-up (95 % CI) | s / model |"
+        "\n| RegNetX recipe | runs | first-epoch loss > 2.0 | mean error | median | paired Δ mean vs no warm-up (95 % CI) | wall s / model (busy machine) |"
     );
     println!("| --- | ---: | ---: | ---: | ---: | --- | ---: |");
     let base = load(&root.join("rx-base"))?.ok_or("noise/rx-base is missing")?;
@@ -210,7 +210,7 @@ fn evidence() -> Result<(), Error> {
     let mut sweeps = Vec::new();
     println!("## Evidence (datasets/sweeps, cpu recipe)\n");
     println!(
-        "| space | runs | [min \\| mean] | p25 | s / model |\n| --- | ---: | --- | ---: | ---: |"
+        "| space | runs | [min \\| mean] | p25 | wall s / model (shared machine) |\n| --- | ---: | --- | ---: | ---: |"
     );
     for (group, space) in precomputed::evidence()? {
         let Some(r) = precomputed::committed(group, &space, &data)? else {
