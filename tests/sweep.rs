@@ -412,6 +412,33 @@ fn shards_partition_the_indices_and_merge_joins_them() {
 /// The real command line, two models at once, killed with SIGKILL at random moments (some
 /// during training, some during writes), resumed each time: at the end every index is present
 /// exactly once and every line is valid JSON.
+/// A process killed after appending a run's record but before removing its checkpoint leaves
+/// the checkpoint behind; the next run of the sweep removes it (the run is finished) and leaves
+/// the checkpoints of runs it has not recorded alone.
+#[test]
+fn checkpoints_of_recorded_runs_are_removed_on_resume() {
+    let dir = temp_dir("stale-ckpt");
+    let s = sweep(3);
+    s.run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap();
+    let stale = dir.join("checkpoints").join("1");
+    let pending = dir.join("checkpoints").join("7");
+    for d in [&stale, &pending] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("state.json"), "{}").unwrap();
+    }
+    let again = s
+        .run_with(&dir, Shard::WHOLE, None, |x, _| Ok(fake(x)), |_, _| {})
+        .unwrap();
+    assert_eq!(again.finished, 0);
+    assert!(!stale.exists(), "the finished run's checkpoint is gone");
+    assert!(
+        pending.exists(),
+        "a checkpoint of an unrecorded index stays"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn sigkill_at_random_moments_loses_nothing() {
     let dir = temp_dir("kill");

@@ -339,6 +339,15 @@ impl Sweep {
         self.check_draws(dir, &recorded)?;
         let done: std::collections::HashSet<u64> =
             recorded.iter().filter_map(|r| r.sample_index).collect();
+        // A process killed between appending a record and removing that run's checkpoint
+        // leaves the checkpoint behind: the run is finished, so it goes now (only indices this
+        // shard has recorded; another shard's runs in progress are not touched).
+        for &i in &done {
+            let ckpt = dir.join("checkpoints").join(i.to_string());
+            if ckpt.exists() {
+                let _ = std::fs::remove_dir_all(&ckpt);
+            }
+        }
         let todo: Vec<u64> = (0..self.n)
             .filter(|i| shard.contains(*i) && !done.contains(i))
             .collect();
