@@ -107,7 +107,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pause-cmd", default="", help="shell command run before each timed run")
     ap.add_argument("--resume-cmd", default="", help="shell command run after each timed run")
+    ap.add_argument("--rounds", type=int, default=ROUNDS, help="timed runs of each side")
     args = ap.parse_args()
+    globals()["ROUNDS"] = args.rounds
     pids = (args.pause_cmd, args.resume_cmd)
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
     mf, nb = notebook_rates(pids)
