@@ -311,7 +311,14 @@ pub fn findings(
         .collect();
     let p: Vec<f64> = tested
         .iter()
-        .map(|&i| rows[i].comparison.as_ref().unwrap().ks.pvalue)
+        .map(|&i| {
+            rows[i]
+                .comparison
+                .as_ref()
+                .expect("filtered above")
+                .ks
+                .pvalue
+        })
         .collect();
     for (k, p_adj) in adjust_pvalues(&p, opts.correction).into_iter().enumerate() {
         let row = &mut rows[tested[k]];
@@ -367,7 +374,11 @@ fn pairs_by_index(a: &SweepResults, b: &SweepResults) -> (Vec<(f64, f64)>, usize
     for ra in a.valid() {
         let Some(i) = ra.sample_index else { continue };
         if let Some(rb) = b.valid().find(|r| r.sample_index == Some(i)) {
-            pairs.push((ra.error().unwrap(), rb.error().unwrap()));
+            // `valid()` runs have a finite error.
+            pairs.push((
+                ra.error().unwrap_or(f64::NAN),
+                rb.error().unwrap_or(f64::NAN),
+            ));
             same += usize::from(ra.spec == rb.spec && ra.regnet == rb.regnet);
         }
     }
