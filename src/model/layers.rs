@@ -237,7 +237,7 @@ impl candle_core::Module for Conv2d {
 /// must be buffers, not trainable parameters in the `VarMap` that an optimiser (and its weight
 /// decay) would walk; (2) torchvision checkpoints carry `num_batches_tracked`; (3) statistics are
 /// reduced over the spatial dims and then the batch, without candle-nn's transpose and copy. The arithmetic is
-/// PyTorch's (checked against torchvision in `tests/model_torchvision.rs`): train mode normalises
+/// PyTorch's (checked against torchvision in `tests/it/model_torchvision.rs`): train mode normalises
 /// with the batch mean and *biased* variance and updates
 /// `running = (1 − momentum) · running + momentum · batch` with the *unbiased* variance;
 /// eval mode uses the running statistics. Statistics are kept and computed in f32 for

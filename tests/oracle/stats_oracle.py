@@ -5,7 +5,7 @@ Run from the repository root:
 
     .venv/bin/python tests/oracle/stats_oracle.py
 
-It rewrites tests/fixtures/stats_oracle.json, which tests/stats.rs reads (the Rust tests do not
+It rewrites tests/fixtures/stats_oracle.json, which tests/it/stats.rs reads (the Rust tests do not
 need Python). Inputs are fixed (a seeded numpy Generator), so the file is reproducible.
 NaN is written as the string "nan" (JSON has no NaN) and decoded by the Rust test.
 """

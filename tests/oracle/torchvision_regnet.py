@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Oracle for tests/model_torchvision.rs: torchvision RegNets with random weights, exported.
+"""Oracle for tests/it/model_torchvision.rs: torchvision RegNets with random weights, exported.
 
 For each model this writes to OUT_DIR:
   {name}.safetensors      the state_dict exactly as torchvision names it (what the Rust model loads)

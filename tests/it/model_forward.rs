@@ -345,13 +345,13 @@ fn cuda_matches_cpu() -> Result<()> {
 
 /// Throughput of one training step (forward, loss, backward; no optimiser) and of inference
 /// for RegNetX-200MF at 32×32, batch 128, on the CPU. Run with
-/// `cargo test --release --test model_forward speed -- --ignored --nocapture`.
+/// `cargo test --release --test it model_forward::speed -- --ignored --nocapture`.
 #[test]
 #[ignore = "benchmark"]
 fn speed_regnetx_200mf_32px_batch_128() -> Result<()> {
     let zoo_spec = zoo::get("RegNetX-200MF")?.spec().with_num_classes(10)?;
-    // The variant of shared/reference/candle-training.md: stride-1 3×3 stem of width 24,
-    // first stage at stride 1.
+    // The CIFAR variant of the zoo model: stride-1 3×3 stem of width 24, first stage at
+    // stride 1, so the 32×32 input is not downsampled before the stages.
     let mut stages = zoo_spec.stages().to_vec();
     stages[0].stride = 1;
     let cifar_spec = AnyNetSpec::builder()

@@ -2,9 +2,7 @@
 //! series and number of points; PNGs decode to the requested size and contain drawn text;
 //! bad inputs give errors, never panics.
 
-mod plot_fixtures;
-
-use plot_fixtures::{epochs, sweep};
+use crate::plot_fixtures::{epochs, sweep};
 use regnet_lab::display::figure_blocks;
 use regnet_lab::plot::{
     self, CurvesPlot, EdfPlot, ErrorVsPlot, Figure, Metric, PlotError, Row, SearchPlot, TrendPlot,

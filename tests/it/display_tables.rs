@@ -1,9 +1,7 @@
 //! Inline display of data: specs, RegNet parameters, design spaces (refinement chains), runs,
 //! sweeps and statistics render as well-formed compact HTML tables with a readable text twin.
 
-mod plot_fixtures;
-
-use plot_fixtures::sweep;
+use crate::plot_fixtures::sweep;
 use regnet_lab::display::{SWEEP_ROWS, Table, Tabular, blocks, escape, tables_blocks};
 use regnet_lab::space::{DesignSpace, RegNetParams, zoo};
 use regnet_lab::stats::{
