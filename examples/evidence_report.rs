@@ -45,7 +45,7 @@ fn load(dir: &Path) -> Result<Option<SweepResults>, Error> {
 
 fn by_index(r: &SweepResults) -> BTreeMap<u64, &RunRecord> {
     r.valid()
-        .filter_map(|rec| Some((rec.sample_index?, rec)))
+        .filter_map(|rec| Some((rec.sample.index?, rec)))
         .collect()
 }
 

@@ -27,7 +27,7 @@ use anyhow::Result;
 use regnet_lab::plot::{self, CurvesPlot, EdfPlot, Metric, Row, SearchPlot, TrendPlot};
 use regnet_lab::space::{DesignSpace, Property, Regime, zoo};
 use regnet_lab::sweep::SweepResults;
-use regnet_lab::train::{EpochRecord, RunRecord, StopReason, TrainConfig};
+use regnet_lab::train::{EpochRecord, RunRecord};
 
 /// Deterministic noise in [0, 1).
 fn noise(i: u64) -> f64 {
@@ -61,22 +61,8 @@ fn synthetic(space: &str, n: u64, flops: (u64, u64), quality: f64) -> Result<Swe
             })
             .collect();
         records.push(RunRecord {
-            crate_version: env!("CARGO_PKG_VERSION").into(),
-            sample_index: Some(i),
-            spec: s.spec,
-            regnet: s.regnet,
-            complexity: s.complexity,
-            resolution: s.resolution,
-            config: TrainConfig::default(),
-            dataset: "synthetic".into(),
-            device: "none".into(),
             epochs,
-            final_error: Some(e),
-            best_error: Some(e),
-            diverged: false,
-            stop: StopReason::Completed,
-            images_per_second: 0.0,
-            seconds: 0.0,
+            ..RunRecord::synthetic(&s, Some(e))
         });
     }
     Ok(SweepResults::from_records(records))
@@ -174,7 +160,7 @@ fn main() -> Result<()> {
         ("RegNetX-1.6GF", &zoo::get("RegNetX-1.6GF")?.spec()),
     ]);
     if let Some(b) = best {
-        widths = widths.model("best AnyNetX_E", &b.spec);
+        widths = widths.model("best AnyNetX_E", &b.sample.spec);
     }
     let widths = widths
         .title("Per-block widths w_j (solid) and quantized-linear fits (dashed)")
@@ -214,7 +200,7 @@ fn main() -> Result<()> {
     runs.truncate(3);
     let curves = plot::training_curves(&runs);
     let loss = runs.iter().fold(CurvesPlot::new(), |c, r| {
-        c.run(&format!("model {}", r.sample_index.unwrap_or(0)), r)
+        c.run(&format!("model {}", r.sample.index.unwrap_or(0)), r)
     });
     let row = Row::new()
         .with(curves)

@@ -117,17 +117,17 @@ fn evidence_figures(
     {
         let label = format!(
             "{kind} #{} {:.1} %",
-            r.sample_index.unwrap_or(0),
+            r.sample.index.unwrap_or(0),
             r.error().unwrap_or(f64::NAN)
         );
-        widths = widths.model(&label, &r.spec);
+        widths = widths.model(&label, &r.sample.spec);
     }
     save(&widths, out, "good_bad_c")?;
 
     let errors = e.errors();
     let efit: Vec<f64> = e
         .valid()
-        .map(|r| fit_quantized_linear(&r.spec.block_widths()).map_or(f64::NAN, |f| f.e_fit))
+        .map(|r| fit_quantized_linear(&r.sample.spec.block_widths()).map_or(f64::NAN, |f| f.e_fit))
         .collect();
     let rho = spearman(&efit, &errors)
         .map(|r| r.coefficient)

@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         println!(
             "| #{} | {:.2} | {} | {} | {} | {} | {} | {:.2} ms | {:.0} |",
-            s.index,
+            s.index.unwrap_or_default(),
             s.complexity.flops as f64 / 1e6,
             cell(t[0]),
             cell(t[1]),
@@ -99,7 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let secs = t0.elapsed().as_secs_f64();
         println!(
             "| model #{} | {batch} | {secs:.2} | {:.0} | {err:.2} % |",
-            samples[2].index,
+            samples[2].index.unwrap_or_default(),
             10_000.0 / secs
         );
     }

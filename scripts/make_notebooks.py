@@ -262,7 +262,7 @@ x axis, width on the y axis (log scale), one line per model, its error in the le
     let k = 3.min(runs.len() / 2).max(1);
     let mut fig = WidthsPlot::new().without_fit().title(format!("AnyNetX_C: the {k} best and the {k} worst of {} models", runs.len()));
     for (kind, r) in runs.iter().take(k).map(|r| ("best", r)).chain(runs.iter().rev().take(k).map(|r| ("worst", r))) {
-        fig = fig.model(&format!("{kind} #{} {:.1} %", r.sample_index.unwrap_or(0), r.error().unwrap_or(f64::NAN)), &r.spec);
+        fig = fig.model(&format!("{kind} #{} {:.1} %", r.sample.index.unwrap_or(0), r.error().unwrap_or(f64::NAN)), &r.sample.spec);
     }
     fig
 }""", "figure"),
@@ -334,7 +334,7 @@ let zoo_fit = fit_quantized_linear(&zoo::get("RegNetX-200MF")?.spec().block_widt
 println!("RegNetX-200MF: e_fit {:.4}", zoo_fit.e_fit);"""),
     code("""let mut fig = WidthsPlot::new();
 for sample in e.samples(0, 3)? {
-    fig = fig.model(&format!("AnyNetX_E #{}", sample.index), &sample.spec);
+    fig = fig.model(&format!("AnyNetX_E #{}", sample.index.unwrap_or(0)), &sample.spec);
 }
 fig""", "figure"),
     md("""
@@ -349,7 +349,7 @@ let e_space = precomputed::anynetx_chain()?.remove(4);
 let e_sweep = precomputed::results(budget, "anynetx", &e_space, &data, budget.out_dir("notebook-02", &e_space))?;
 let errors = e_sweep.errors();
 let efit: Vec<f64> = e_sweep.valid()
-    .map(|r| fit_quantized_linear(&r.spec.block_widths()).map(|f| f.e_fit).unwrap_or(f64::NAN))
+    .map(|r| fit_quantized_linear(&r.sample.spec.block_widths()).map(|f| f.e_fit).unwrap_or(f64::NAN))
     .collect();
 match regnet_lab::stats::spearman(&efit, &errors) {
     Ok(rho) => println!("AnyNetX_E, {} models: Spearman ρ(e_fit, error) = {:.2} (p = {:?})", errors.len(), rho.coefficient, rho.pvalue),

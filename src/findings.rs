@@ -372,14 +372,16 @@ fn pairs_by_index(a: &SweepResults, b: &SweepResults) -> (Vec<(f64, f64)>, usize
     let mut pairs = Vec::new();
     let mut same = 0;
     for ra in a.valid() {
-        let Some(i) = ra.sample_index else { continue };
-        if let Some(rb) = b.valid().find(|r| r.sample_index == Some(i)) {
+        let Some(i) = ra.sample.index else { continue };
+        if let Some(rb) = b.valid().find(|r| r.sample.index == Some(i)) {
             // `valid()` runs have a finite error.
             pairs.push((
                 ra.error().unwrap_or(f64::NAN),
                 rb.error().unwrap_or(f64::NAN),
             ));
-            same += usize::from(ra.spec == rb.spec && ra.regnet == rb.regnet);
+            same += usize::from(
+                ra.sample.spec == rb.sample.spec && ra.sample.regnet == rb.sample.regnet,
+            );
         }
     }
     (pairs, same)

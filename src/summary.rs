@@ -1,9 +1,9 @@
-//! One flat record per model — its spec as per-stage columns plus its complexity — for the
-//! CLI's `--json` lines, tables and sweep results. Pure data; rendering lives in callers.
+//! One flat record per model — a [`Sample`]'s spec as per-stage columns plus its complexity —
+//! for the CLI's `--json` lines, tables and sweep results. Pure data; rendering lives in callers.
 
 use serde::{Deserialize, Serialize};
 
-use crate::complexity::{ComplexityError, complexity};
+use crate::complexity::ComplexityError;
 use crate::space::{AnyNetSpec, RegNetParams, Sample};
 
 /// A model described by columns: what `regnet-lab describe --json` and `sample --json` print.
@@ -45,10 +45,19 @@ impl ModelSummary {
         regnet: Option<&RegNetParams>,
         resolution: usize,
     ) -> Result<Self, ComplexityError> {
-        let cx = complexity(spec, resolution)?;
-        Ok(ModelSummary {
+        Ok(Self::of_sample(&Sample::new(
+            spec.clone(),
+            regnet.cloned(),
+            resolution,
+        )?))
+    }
+
+    /// Summarise a sample (its complexity is already counted).
+    pub fn of_sample(sample: &Sample) -> Self {
+        let (spec, cx) = (&sample.spec, sample.complexity);
+        ModelSummary {
             name: None,
-            index: None,
+            index: sample.index,
             block: spec.block().name().into(),
             stem: spec.stem().name().into(),
             stem_width: spec.stem_width(),
@@ -61,24 +70,11 @@ impl ModelSummary {
             stage_group_widths: spec.stage_group_widths(),
             stage_bottleneck_ratios: spec.stage_bottleneck_ratios(),
             se_ratio: spec.se_ratio(),
-            resolution,
+            resolution: sample.resolution,
             flops: cx.flops,
             params: cx.params,
             acts: cx.acts,
-            regnet: regnet.cloned(),
-        })
-    }
-
-    /// Summarise a sample of a design space (its complexity is already counted).
-    pub fn of_sample(sample: &Sample) -> Self {
-        let cx = sample.complexity;
-        ModelSummary {
-            index: Some(sample.index),
-            flops: cx.flops,
-            params: cx.params,
-            acts: cx.acts,
-            ..Self::new(&sample.spec, sample.regnet.as_ref(), sample.resolution)
-                .expect("a sample's resolution is at least 1")
+            regnet: sample.regnet.clone(),
         }
     }
 

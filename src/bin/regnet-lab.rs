@@ -349,9 +349,9 @@ fn spinner(len: u64, what: &str) -> Option<ProgressBar> {
 fn record_line(r: &RunRecord) -> String {
     format!(
         "sample {:>4}  {:>7.2} MF  {:>6.3} M params  error {}  {:.0} img/s  {:.1}s{}",
-        r.sample_index.map_or("-".into(), |i| i.to_string()),
-        r.complexity.flops as f64 / 1e6,
-        r.complexity.params as f64 / 1e6,
+        r.sample.index.map_or("-".into(), |i| i.to_string()),
+        r.sample.complexity.flops as f64 / 1e6,
+        r.sample.complexity.params as f64 / 1e6,
         r.best_error
             .map_or("diverged".into(), |e| format!("{e:.2}%")),
         r.images_per_second,

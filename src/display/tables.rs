@@ -192,11 +192,11 @@ impl Tabular for DesignSpace {
 
 impl Tabular for RunRecord {
     fn tables(&self) -> Vec<Table> {
-        let cx = &self.complexity;
+        let cx = &self.sample.complexity;
         let mut pairs = vec![
             (
                 "sample",
-                self.sample_index.map_or("–".into(), |i| i.to_string()),
+                self.sample.index.map_or("–".into(), |i| i.to_string()),
             ),
             ("error (best, %)", opt(self.best_error, 2)),
             ("error (final, %)", opt(self.final_error, 2)),
@@ -205,19 +205,19 @@ impl Tabular for RunRecord {
             ("device", self.device.clone()),
             (
                 "flops",
-                format!("{} at {}²", human(cx.flops, "F"), self.resolution),
+                format!("{} at {}²", human(cx.flops, "F"), self.sample.resolution),
             ),
             ("params", human(cx.params, "")),
-            ("depth", self.spec.depth().to_string()),
-            ("stage depths", list(&self.spec.stage_depths())),
-            ("stage widths", list(&self.spec.stage_widths())),
-            ("group widths", list(&self.spec.stage_group_widths())),
+            ("depth", self.sample.spec.depth().to_string()),
+            ("stage depths", list(&self.sample.spec.stage_depths())),
+            ("stage widths", list(&self.sample.spec.stage_widths())),
+            ("group widths", list(&self.sample.spec.stage_group_widths())),
             (
                 "bottleneck ratios",
-                list(&self.spec.stage_bottleneck_ratios()),
+                list(&self.sample.spec.stage_bottleneck_ratios()),
             ),
         ];
-        if let Some(p) = &self.regnet {
+        if let Some(p) = &self.sample.regnet {
             pairs.push(("regnet", p.to_string()));
         }
         pairs.push((
@@ -229,7 +229,7 @@ impl Tabular for RunRecord {
         ));
         let about = Table::key_value(pairs).caption(format!(
             "run{}: {} epochs{}",
-            self.sample_index.map_or(String::new(), |i| format!(" {i}")),
+            self.sample.index.map_or(String::new(), |i| format!(" {i}")),
             self.epochs.len(),
             if self.diverged { ", diverged" } else { "" }
         ));
@@ -318,7 +318,7 @@ impl Tabular for SweepResults {
             "sweep of {}",
             self.space_name().unwrap_or("an unnamed design space")
         ));
-        let regnet = self.records.iter().any(|r| r.regnet.is_some());
+        let regnet = self.records.iter().any(|r| r.sample.regnet.is_some());
         let mut header = vec![
             "sample",
             "error (%)",
@@ -338,22 +338,22 @@ impl Tabular for SweepResults {
             .caption(format!("first {} runs", SWEEP_ROWS.min(self.records.len())));
         for r in self.records.iter().take(SWEEP_ROWS) {
             let mut row = vec![
-                r.sample_index.map_or("–".into(), |i| i.to_string()),
+                r.sample.index.map_or("–".into(), |i| i.to_string()),
                 if r.diverged {
                     "diverged".into()
                 } else {
                     opt(r.error(), 2)
                 },
-                human(r.complexity.flops, "F"),
-                human(r.complexity.params, ""),
-                r.spec.depth().to_string(),
-                list(&r.spec.stage_depths()),
-                list(&r.spec.stage_widths()),
-                list(&r.spec.stage_group_widths()),
-                list(&r.spec.stage_bottleneck_ratios()),
+                human(r.sample.complexity.flops, "F"),
+                human(r.sample.complexity.params, ""),
+                r.sample.spec.depth().to_string(),
+                list(&r.sample.spec.stage_depths()),
+                list(&r.sample.spec.stage_widths()),
+                list(&r.sample.spec.stage_group_widths()),
+                list(&r.sample.spec.stage_bottleneck_ratios()),
             ];
             if regnet {
-                match &r.regnet {
+                match &r.sample.regnet {
                     Some(p) => row.extend([p.w0().to_string(), num(p.wa(), 1), num(p.wm(), 2)]),
                     None => row.extend(["–".to_string(), "–".into(), "–".into()]),
                 }

@@ -52,7 +52,7 @@ pub fn training_curves(runs: &[&RunRecord]) -> CurvesPlot {
     runs.iter()
         .enumerate()
         .fold(CurvesPlot::new(), |p, (i, r)| {
-            let name = match r.sample_index {
+            let name = match r.sample.index {
                 Some(s) => format!("model {s}"),
                 None => format!("run {i}"),
             };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{RangeSelection, RefineError, SuggestOptions, mix, split_indices};
-use crate::space::{AnyNetSpec, Constraint, Family, Property, PropertySource, RegNetParams};
+use crate::space::{AnyNetSpec, Constraint, Family, Property, RegNetParams};
 use crate::stats::{GoodRange, good_range};
 use crate::sweep::SweepResults;
 use crate::train::RunRecord;
@@ -111,8 +111,7 @@ impl Candidate {
 
     /// Whether a model of the sweep satisfies the candidate.
     pub fn admits(&self, r: &RunRecord) -> bool {
-        self.constraint
-            .admits(&r.spec, r.regnet.as_ref(), Some(&r.complexity))
+        self.constraint.admits(&r.sample)
     }
 
     /// True for a range read off the same models it is tested on.
@@ -220,7 +219,7 @@ pub fn paper_finding(c: &Constraint, regnet: bool) -> Option<PaperFinding> {
 pub(crate) fn is_regnet(results: &SweepResults) -> bool {
     match &results.manifest {
         Some(m) => matches!(m.space.family, Family::RegNet(_)),
-        None => results.records.iter().any(|r| r.regnet.is_some()),
+        None => results.records.iter().any(|r| r.sample.regnet.is_some()),
     }
 }
 
@@ -267,7 +266,7 @@ pub fn range_properties(results: &SweepResults) -> Vec<Property> {
     }
     let stages = results
         .valid()
-        .map(|r| r.spec.stages().len())
+        .map(|r| r.sample.spec.stages().len())
         .min()
         .unwrap_or(0);
     let mut props = vec![Property::Depth];
@@ -287,12 +286,7 @@ pub fn range_properties(results: &SweepResults) -> Vec<Property> {
 }
 
 fn value(r: &RunRecord, p: Property) -> f64 {
-    p.value(PropertySource {
-        spec: &r.spec,
-        regnet: r.regnet.as_ref(),
-        complexity: Some(&r.complexity),
-    })
-    .unwrap_or(f64::NAN)
+    r.sample.property(p).unwrap_or(f64::NAN)
 }
 
 /// Round `x` to 3 significant digits, down (`up = false`) or up: readable bounds that still

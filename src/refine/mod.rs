@@ -610,13 +610,7 @@ pub fn suggest(results: &SweepResults, opts: &SuggestOptions) -> Result<Suggesti
                 _ => (TestedOn::All, &all_idx),
             };
             let share = samples.as_ref().map(|s| {
-                s.iter()
-                    .filter(|x| {
-                        c.constraint
-                            .admits(&x.spec, x.regnet.as_ref(), Some(&x.complexity))
-                    })
-                    .count() as f64
-                    / s.len() as f64
+                s.iter().filter(|x| c.constraint.admits(x)).count() as f64 / s.len() as f64
             });
             evaluate(c, tested_on, pop, &valid, &errors, share, opts).map(|mut r| {
                 r.paper = paper_finding(&r.candidate.constraint, regnet);

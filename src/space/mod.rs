@@ -2,21 +2,26 @@
 //! parameterisation ([`RegNetParams`]), the model zoo, and design spaces as seeded samplers
 //! that can be refined with named constraints ([`DesignSpace`]).
 
+mod constraint;
+mod design_space;
 mod property;
+mod ranges;
+mod regime;
 mod regnet;
-mod sampler;
+mod sample;
 mod spec;
 pub mod zoo;
 
-pub use property::{Property, PropertySource};
+pub use constraint::{Constraint, RegNetPredicate, SpecPredicate};
+pub use design_space::{DesignSpace, SPACE_NAMES, SpaceDescription, SpaceSize};
+pub use property::Property;
+pub use ranges::{AnyNetXRanges, Family, RegNetRanges};
+pub use regime::Regime;
 pub use regnet::{
     NetTemplate, RegNetParams, RegNetParamsData, RegNetWidths, WIDTH_QUANTUM,
     adjust_block_compatibility, compatible_stage, generate_widths,
 };
-pub use sampler::{
-    AnyNetXRanges, Constraint, DesignSpace, Family, RegNetPredicate, RegNetRanges, Regime,
-    SPACE_NAMES, Sample, SpaceDescription, SpaceSize, SpecPredicate,
-};
+pub use sample::Sample;
 pub use spec::{
     AnyNetSpec, AnyNetSpecBuilder, AnyNetSpecData, BlockKind, MAX_STAGES, StageSpec, StemKind,
 };

@@ -7,9 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::SpaceError;
-use super::regnet::RegNetParams;
-use super::spec::AnyNetSpec;
-use crate::complexity::Complexity;
+use super::sample::Sample;
 
 /// A numeric property of a model. Stage indices are 1-based, as in the paper (`d1`, `w4`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,18 +40,10 @@ pub enum Property {
     Acts,
 }
 
-/// The inputs a property is read from.
-#[derive(Debug, Clone, Copy)]
-pub struct PropertySource<'a> {
-    pub spec: &'a AnyNetSpec,
-    pub regnet: Option<&'a RegNetParams>,
-    pub complexity: Option<&'a Complexity>,
-}
-
 impl Property {
     /// The value for one model, `None` when the model does not have it (stage 5 of a 4-stage
-    /// net, `wm` of an AnyNetX sample, flops when the complexity is unknown).
-    pub fn value(&self, src: PropertySource<'_>) -> Option<f64> {
+    /// net, `wm` of an AnyNetX sample).
+    pub fn value(&self, src: &Sample) -> Option<f64> {
         let stage = |i: usize| src.spec.stages().get(i.checked_sub(1)?);
         match *self {
             Property::Depth => Some(src.spec.depth() as f64),
@@ -62,20 +52,20 @@ impl Property {
             Property::StageWidth(i) => stage(i).map(|s| s.width as f64),
             Property::StageBottleneckRatio(i) => stage(i).map(|s| s.bottleneck_ratio),
             Property::StageGroupWidth(i) => stage(i).map(|s| s.group_width as f64),
-            Property::W0 => src.regnet.map(|p| p.w0() as f64),
-            Property::Wa => src.regnet.map(|p| p.wa()),
-            Property::Wm => src.regnet.map(|p| p.wm()),
-            Property::GroupWidth => match src.regnet {
+            Property::W0 => src.regnet.as_ref().map(|p| p.w0() as f64),
+            Property::Wa => src.regnet.as_ref().map(|p| p.wa()),
+            Property::Wm => src.regnet.as_ref().map(|p| p.wm()),
+            Property::GroupWidth => match &src.regnet {
                 Some(p) => Some(p.group_width() as f64),
                 None => stage(1).map(|s| s.group_width as f64),
             },
-            Property::BottleneckRatio => match src.regnet {
+            Property::BottleneckRatio => match &src.regnet {
                 Some(p) => Some(p.bottleneck_ratio()),
                 None => stage(1).map(|s| s.bottleneck_ratio),
             },
-            Property::Flops => src.complexity.map(|c| c.flops as f64),
-            Property::Params => src.complexity.map(|c| c.params as f64),
-            Property::Acts => src.complexity.map(|c| c.acts as f64),
+            Property::Flops => Some(src.complexity.flops as f64),
+            Property::Params => Some(src.complexity.params as f64),
+            Property::Acts => Some(src.complexity.acts as f64),
         }
     }
 

@@ -29,7 +29,7 @@ pub use schedule::{Concurrency, SIDE_BY_SIDE_BELOW_FLOPS};
 pub use store::{Appender, CorruptLine, Loaded, quarantine_path, read_jsonl};
 
 use crate::space::{DesignSpace, Sample, SpaceDescription, SpaceError};
-use crate::train::{RunRecord, TrainConfig};
+use crate::train::{RunRecord, TrainConfig, TrainError};
 
 /// Version of the on-disk format; a different one is refused with a clear error.
 pub const FORMAT_VERSION: u32 = 1;
@@ -58,8 +58,18 @@ pub enum SweepError {
     Shard(String),
     #[error(transparent)]
     Space(#[from] SpaceError),
-    #[error("run {index} failed: {why}")]
-    Run { index: u64, why: String },
+    #[error("run {index} failed: {source}")]
+    Run {
+        index: u64,
+        #[source]
+        source: TrainError,
+    },
+    #[error("run {index}: cannot start {threads} training threads: {why}")]
+    Threads {
+        index: u64,
+        threads: usize,
+        why: String,
+    },
     #[error(
         "{results} is being written by another sweep: {holder}. Wait for it (or stop it), or run \
          a shard (--shard K/N) into its own file"
@@ -287,15 +297,15 @@ impl Sweep {
     /// another space (an edited custom constraint) are never passed off as this sweep's.
     pub fn check_draws(&self, dir: &Path, records: &[RunRecord]) -> Result<(), SweepError> {
         for r in records {
-            let Some(i) = r.sample_index else { continue };
+            let Some(i) = r.sample.index else { continue };
             let s = self.space.sample(self.seed, i)?;
-            if s.spec != r.spec || s.regnet != r.regnet {
+            if s.spec != r.sample.spec || s.regnet != r.sample.regnet {
                 return Err(SweepError::Draws {
                     dir: dir.to_path_buf(),
                     why: format!(
                         "its run {i} (widths {:?}) is not the model that {} draws at index {i} \
                          now (widths {:?}){}; use another directory or rename the constraint",
-                        r.spec.stage_widths(),
+                        r.sample.spec.stage_widths(),
                         self.space.name(),
                         s.spec.stage_widths(),
                         custom_names(&self.space.describe())
@@ -338,7 +348,7 @@ impl Sweep {
         let (appender, recorded) = Appender::open::<RunRecord>(&file)?;
         self.check_draws(dir, &recorded)?;
         let done: std::collections::HashSet<u64> =
-            recorded.iter().filter_map(|r| r.sample_index).collect();
+            recorded.iter().filter_map(|r| r.sample.index).collect();
         // A process killed between appending a record and removing that run's checkpoint
         // leaves the checkpoint behind: the run is finished, so it goes now (only indices this
         // shard has recorded; another shard's runs in progress are not touched).
@@ -382,7 +392,7 @@ impl Sweep {
             let sample = self.space.sample(self.seed, index)?;
             let ckpt = dir.join("checkpoints").join(format!("{index}"));
             let mut record = train_one(&sample, &ckpt)?;
-            record.sample_index = Some(index);
+            record.sample.index = Some(index);
             appender.append(&record)?;
             // The record is durable: the run's checkpoint is no longer needed.
             let _ = std::fs::remove_dir_all(&ckpt);
@@ -440,8 +450,8 @@ impl Sweep {
             &mut |_| {},
         )
         .map_err(|e| SweepError::Run {
-            index: sample.index,
-            why: e.to_string(),
+            index: sample.index.unwrap_or_default(),
+            source: e,
         })
     }
 
@@ -474,7 +484,7 @@ impl Sweep {
                     self.space.name(),
                     s.skipped + s.finished,
                     self.n,
-                    r.complexity.flops as f64 / 1e6,
+                    r.sample.complexity.flops as f64 / 1e6,
                     r.best_error
                         .map_or("diverged".into(), |e| format!("{e:.2}%")),
                     r.images_per_second,
@@ -512,8 +522,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<SweepResults, SweepError> {
         all.extend(SweepResults::load(dir)?.records);
     }
     let mut seen = std::collections::HashSet::new();
-    all.retain(|r| r.sample_index.is_none_or(|i| seen.insert(i)));
-    all.sort_by_key(|r| r.sample_index);
+    all.retain(|r| r.sample.index.is_none_or(|i| seen.insert(i)));
+    all.sort_by_key(|r| r.sample.index);
     std::fs::create_dir_all(out).map_err(|e| SweepError::io(out, "create", e))?;
     let file = Shard::WHOLE.results_file(out);
     // The output is written whole; the lock keeps a sweep from appending to it meanwhile.

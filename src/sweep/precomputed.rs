@@ -213,7 +213,7 @@ impl Sweep {
         let records: Vec<RunRecord> = SweepResults::load(precomputed)?
             .records
             .into_iter()
-            .filter(|r| r.sample_index.is_some_and(|i| i < self.n))
+            .filter(|r| r.sample.index.is_some_and(|i| i < self.n))
             .collect();
         // Same description, other draws (an edited custom constraint): never pass them off.
         self.check_draws(precomputed, &records)?;

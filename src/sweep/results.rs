@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{SweepError, SweepManifest, read_jsonl};
-use crate::space::{Property, PropertySource};
+use crate::space::Property;
 use crate::train::RunRecord;
 
 /// The records of a sweep (all shards), with its manifest when loaded from a directory.
@@ -64,9 +64,9 @@ impl SweepResults {
             }
             records.extend(loaded.records);
         }
-        records.sort_by_key(|r| r.sample_index);
+        records.sort_by_key(|r| r.sample.index);
         let mut seen = std::collections::HashSet::new();
-        records.retain(|r| r.sample_index.is_none_or(|i| seen.insert(i)));
+        records.retain(|r| r.sample.index.is_none_or(|i| seen.insert(i)));
         Ok(SweepResults {
             manifest,
             records,
@@ -101,15 +101,7 @@ impl SweepResults {
     /// model lacks it (stage 4 of a 3-stage net, `wm` of an AnyNet).
     pub fn column(&self, property: Property) -> Vec<f64> {
         self.valid()
-            .map(|r| {
-                property
-                    .value(PropertySource {
-                        spec: &r.spec,
-                        regnet: r.regnet.as_ref(),
-                        complexity: Some(&r.complexity),
-                    })
-                    .unwrap_or(f64::NAN)
-            })
+            .map(|r| r.sample.property(property).unwrap_or(f64::NAN))
             .collect()
     }
 

@@ -137,22 +137,24 @@ pub(crate) fn train_all(
                     pending = Some(s);
                     break;
                 }
+                let index = todo[next];
                 next += 1;
                 free -= want;
                 running += 1;
                 let tx = tx.clone();
-                let ckpt = dir.join("checkpoints").join(format!("{}", s.index));
+                let ckpt = dir.join("checkpoints").join(index.to_string());
                 scope.spawn(move || {
                     let result = rayon::ThreadPoolBuilder::new()
                         .num_threads(want)
-                        .thread_name(move |i| format!("sweep-{}-{i}", s.index))
+                        .thread_name(move |i| format!("sweep-{index}-{i}"))
                         .build()
-                        .map_err(|e| SweepError::Run {
-                            index: s.index,
-                            why: format!("cannot start {want} training threads: {e}"),
+                        .map_err(|e| SweepError::Threads {
+                            index,
+                            threads: want,
+                            why: e.to_string(),
                         })
                         .and_then(|pool| pool.install(|| train_one(&s, &ckpt)));
-                    let _ = tx.send((s.index, ckpt, want, result));
+                    let _ = tx.send((index, ckpt, want, result));
                 });
             }
             if running == 0 {
@@ -164,7 +166,7 @@ pub(crate) fn train_all(
             running -= 1;
             free += threads;
             let recorded = result.and_then(|mut record| {
-                record.sample_index = Some(index);
+                record.sample.index = Some(index);
                 appender.append(&record)?;
                 Ok(record)
             });

@@ -4,8 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{DeviceChoice, LrSchedule, SgdConfig};
-use crate::complexity::Complexity;
-use crate::space::{AnyNetSpec, RegNetParams};
+use crate::space::Sample;
 
 /// A training run's settings. Defaults: a short CPU run in the style of the paper's low-epoch
 /// regime (cosine from 0.1, Nesterov momentum 0.9, weight decay 5e-4, batch 128, 5 epochs).
@@ -91,19 +90,15 @@ pub enum StopReason {
     Diverged,
 }
 
-/// Everything a finished run reports.
+/// Everything a finished run reports: the [`Sample`] it trained (its fields sit at the top
+/// level of the JSON line: `sample_index`, `spec`, `regnet`, `complexity`, `resolution`), how it
+/// was trained and what it measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub crate_version: String,
-    /// Index of the model in its sweep's sample sequence.
-    #[serde(default)]
-    pub sample_index: Option<u64>,
-    pub spec: AnyNetSpec,
-    #[serde(default)]
-    pub regnet: Option<RegNetParams>,
-    /// Complexity at the training resolution.
-    pub complexity: Complexity,
-    pub resolution: usize,
+    /// The model trained, its complexity at the training resolution.
+    #[serde(flatten)]
+    pub sample: Sample,
     pub config: TrainConfig,
     /// The dataset and split it was trained and evaluated on.
     pub dataset: String,
@@ -130,17 +125,13 @@ impl RunRecord {
     /// use regnet_lab::{space::DesignSpace, train::RunRecord};
     /// let s = DesignSpace::anynet_x_a().sample(0, 3)?;
     /// let r = RunRecord::synthetic(&s, Some(21.5));
-    /// assert_eq!((r.sample_index, r.error()), (Some(3), Some(21.5)));
+    /// assert_eq!((r.sample.index, r.error()), (Some(3), Some(21.5)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn synthetic(sample: &crate::space::Sample, error: Option<f64>) -> Self {
+    pub fn synthetic(sample: &Sample, error: Option<f64>) -> Self {
         RunRecord {
             crate_version: env!("CARGO_PKG_VERSION").into(),
-            sample_index: Some(sample.index),
-            spec: sample.spec.clone(),
-            regnet: sample.regnet.clone(),
-            complexity: sample.complexity,
-            resolution: sample.resolution,
+            sample: sample.clone(),
             config: TrainConfig::default(),
             dataset: "synthetic".into(),
             device: "none".into(),

@@ -10,9 +10,8 @@ use candle_core::{D, DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::{EpochRecord, RunRecord, Sgd, StopReason, TrainConfig, TrainError, device_name};
-use crate::complexity::complexity;
 use crate::model::{AnyNet, ModelConfig};
-use crate::space::{AnyNetSpec, RegNetParams};
+use crate::space::{AnyNetSpec, RegNetParams, Sample};
 
 /// A batch: images `[N, C, H, W]` (f32, normalised) and labels `[N]` (u32), on the run's device.
 pub type Batch = (Tensor, Tensor);
@@ -399,12 +398,8 @@ pub fn train_model(
     let errors: Vec<f64> = state.epochs.iter().filter_map(|e| e.test_error).collect();
     let record = RunRecord {
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        sample_index: None,
-        spec: spec.clone(),
-        regnet: regnet.cloned(),
-        complexity: complexity(spec, data.resolution())
+        sample: Sample::new(spec.clone(), regnet.cloned(), data.resolution())
             .map_err(|e| TrainError::Config(e.to_string()))?,
-        resolution: data.resolution(),
         config: cfg.clone(),
         dataset: data.describe(),
         device: device_name(&device),

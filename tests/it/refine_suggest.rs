@@ -15,10 +15,9 @@ use regnet_lab::sweep::{FORMAT_VERSION, SweepManifest, SweepResults};
 use regnet_lab::train::{RunRecord, TrainConfig};
 
 fn record(s: &Sample, error: Option<f64>) -> RunRecord {
-    RunRecord {
-        resolution: 28,
-        ..RunRecord::synthetic(s, error)
-    }
+    let mut record = RunRecord::synthetic(s, error);
+    record.sample.resolution = 28;
+    record
 }
 
 /// Standard normal noise from a seeded generator (Box–Muller).

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use regnet_lab::space::{DesignSpace, NetTemplate, RegNetRanges, Regime, Sample};
 use regnet_lab::sweep::*;
-use regnet_lab::train::{RunRecord, StopReason, TrainConfig};
+use regnet_lab::train::{RunRecord, TrainConfig};
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("regnet-lab-sweep-{name}-{}", std::process::id()));
@@ -40,24 +40,11 @@ fn sweep(n: u64) -> Sweep {
 /// A record as a training run would write it, without training (errors made up from flops).
 fn fake(sample: &Sample) -> RunRecord {
     let err = 10.0 + (sample.complexity.flops % 1000) as f64 / 100.0;
-    RunRecord {
-        crate_version: "test".into(),
-        sample_index: None,
-        spec: sample.spec.clone(),
-        regnet: sample.regnet.clone(),
-        complexity: sample.complexity,
-        resolution: 28,
-        config: TrainConfig::default(),
-        dataset: "fake".into(),
-        device: "cpu".into(),
-        epochs: vec![],
-        final_error: Some(err),
-        best_error: Some(err),
-        diverged: false,
-        stop: StopReason::Completed,
-        images_per_second: 1.0,
-        seconds: 0.0,
-    }
+    let mut record = RunRecord::synthetic(sample, Some(err));
+    // A training run does not know its index; the sweep sets it.
+    record.sample.index = None;
+    record.sample.resolution = 28;
+    record
 }
 
 fn indices(path: &Path) -> Vec<u64> {
@@ -65,7 +52,7 @@ fn indices(path: &Path) -> Vec<u64> {
         .unwrap()
         .records
         .iter()
-        .map(|r| r.sample_index.unwrap())
+        .map(|r| r.sample.index.unwrap())
         .collect();
     v.sort();
     v
@@ -122,13 +109,13 @@ fn a_corrupt_middle_line_is_quarantined_and_its_run_retrained() {
             Shard::WHOLE,
             None,
             |x, _| {
-                trained.push(x.index);
+                trained.push(x.index.unwrap());
                 Ok(fake(x))
             },
             |_, _| {},
         )
         .unwrap();
-    assert_eq!(trained, vec![lost.sample_index.unwrap()]);
+    assert_eq!(trained, vec![lost.sample.index.unwrap()]);
     assert_eq!((summary.skipped, summary.finished), (5, 1));
     assert_eq!(indices(&dir), (0..6).collect::<Vec<_>>());
     let res = SweepResults::load(&dir).unwrap();
@@ -300,7 +287,7 @@ fn rerunning_skips_recorded_indices_and_extends() {
             Shard::WHOLE,
             None,
             |x, _| {
-                trained.push(x.index);
+                trained.push(x.index.unwrap());
                 Ok(fake(x))
             },
             |_, _| {},
@@ -313,7 +300,7 @@ fn rerunning_skips_recorded_indices_and_extends() {
             Shard::WHOLE,
             None,
             |x, _| {
-                trained.push(x.index);
+                trained.push(x.index.unwrap());
                 Ok(fake(x))
             },
             |_, _| {},
@@ -327,7 +314,7 @@ fn rerunning_skips_recorded_indices_and_extends() {
             Shard::WHOLE,
             None,
             |x, _| {
-                trained.push(x.index);
+                trained.push(x.index.unwrap());
                 Ok(fake(x))
             },
             |_, _| {},
@@ -338,7 +325,10 @@ fn rerunning_skips_recorded_indices_and_extends() {
     assert_eq!(res.manifest.as_ref().unwrap().n, 8);
     assert_eq!(res.errors().len(), 8);
     // Sample i of the sweep is the space's sample (seed, i).
-    assert_eq!(res.records[3].spec, space().sample(5, 3).unwrap().spec);
+    assert_eq!(
+        res.records[3].sample.spec,
+        space().sample(5, 3).unwrap().spec
+    );
     // The time budget stops between runs.
     let budget = Sweep { n: 12, ..s.clone() };
     let part = budget
@@ -494,7 +484,7 @@ fn sigkill_at_random_moments_loses_nothing() {
     for line in text.lines() {
         let r: RunRecord =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("invalid line ({e}): {line}"));
-        seen.push(r.sample_index.unwrap());
+        seen.push(r.sample.index.unwrap());
     }
     seen.sort();
     assert_eq!(seen, (0..n).collect::<Vec<_>>(), "each index exactly once");
@@ -565,7 +555,8 @@ fn two_processes_on_one_sweep_directory() {
         .map(|l| {
             serde_json::from_str::<RunRecord>(l)
                 .unwrap()
-                .sample_index
+                .sample
+                .index
                 .unwrap()
         })
         .collect();
@@ -698,7 +689,7 @@ fn the_committed_sweeps_match_the_spaces_the_notebooks_define() {
         let mut indices: Vec<u64> = results
             .records
             .iter()
-            .map(|r| r.sample_index.unwrap())
+            .map(|r| r.sample.index.unwrap())
             .collect();
         indices.sort_unstable();
         indices.dedup();
@@ -765,8 +756,8 @@ fn concurrent_sweeps_record_what_a_sequential_sweep_records() {
     assert_eq!(side_by_side.len(), 4);
     let numbers = |r: &RunRecord| {
         (
-            r.sample_index,
-            r.spec.clone(),
+            r.sample.index,
+            r.sample.spec.clone(),
             r.epochs
                 .iter()
                 .map(|e| {
@@ -781,6 +772,48 @@ fn concurrent_sweeps_record_what_a_sequential_sweep_records() {
         )
     };
     for (a, b) in sequential.iter().zip(&side_by_side) {
-        assert_eq!(numbers(a), numbers(b), "index {:?}", a.sample_index);
+        assert_eq!(numbers(a), numbers(b), "index {:?}", a.sample.index);
     }
+}
+
+#[test]
+fn committed_records_read_and_write_back_byte_for_byte() {
+    // A run record carries its `Sample` flattened: the JSON lines keep the format they were
+    // committed in, so old and new records sit in one results file and read the same.
+    let root = regnet_lab::sweep::precomputed::root();
+    let mut checked = 0;
+    for group in ["anynetx", "regnetx", "regnety", "noise"] {
+        let Ok(dirs) = std::fs::read_dir(root.join(group)) else {
+            continue;
+        };
+        for dir in dirs.flatten() {
+            let Ok(files) = std::fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for f in files.flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                if !(name.starts_with("results") && name.ends_with(".jsonl")) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(f.path()).unwrap();
+                let Some(line) = text.lines().next() else {
+                    continue;
+                };
+                let record: RunRecord = serde_json::from_str(line).unwrap();
+                assert!(record.sample.index.is_some(), "{}", f.path().display());
+                assert_eq!(
+                    serde_json::to_string(&record).unwrap(),
+                    line,
+                    "{}",
+                    f.path().display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked > 0,
+        "no committed results found under {}",
+        root.display()
+    );
 }

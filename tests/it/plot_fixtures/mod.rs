@@ -5,7 +5,7 @@
 
 use regnet_lab::space::{DesignSpace, Property};
 use regnet_lab::sweep::SweepResults;
-use regnet_lab::train::{EpochRecord, RunRecord, StopReason, TrainConfig};
+use regnet_lab::train::{EpochRecord, RunRecord};
 
 /// Deterministic noise in [0, 1).
 pub fn noise(i: u64, salt: u64) -> f64 {
@@ -48,26 +48,10 @@ pub fn sweep(space: &str, n: u64, quality: f64, diverged: bool) -> SweepResults 
                 quality + 30.0 - 2.5 * flops.ln().max(1.0) / 3.0 - 0.3 * depth + 6.0 * noise(i, 1);
             let dead = diverged && i == n - 1;
             RunRecord {
-                crate_version: "test".into(),
-                sample_index: Some(i),
-                spec: s.spec.clone(),
-                regnet: s.regnet.clone(),
-                complexity: s.complexity,
-                resolution: s.resolution,
-                config: TrainConfig::default(),
-                dataset: "synthetic".into(),
-                device: "cpu".into(),
                 epochs: if dead { vec![] } else { epochs(error, 5) },
-                final_error: (!dead).then_some(error),
-                best_error: (!dead).then_some(error),
-                diverged: dead,
-                stop: if dead {
-                    StopReason::Diverged
-                } else {
-                    StopReason::Completed
-                },
                 images_per_second: 500.0,
                 seconds: 10.0,
+                ..RunRecord::synthetic(&s, (!dead).then_some(error))
             }
         })
         .collect();

@@ -5,423 +5,20 @@
 //! own ChaCha8 stream, so any process (a shard of a job array, a resumed sweep) can compute any
 //! sample, on any machine.
 
-use std::fmt;
 use std::sync::Arc;
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::property::{Property, PropertySource};
+use super::constraint::Constraint;
+use super::ranges::{AnyNetXRanges, Family, RegNetRanges};
+use super::regime::Regime;
 use super::regnet::{NetTemplate, RegNetParams, RegNetParamsData, WIDTH_QUANTUM};
-use super::spec::{AnyNetSpec, AnyNetSpecData, BlockKind, MAX_STAGES, StageSpec};
+use super::sample::Sample;
+use super::spec::{AnyNetSpec, AnyNetSpecData, BlockKind, StageSpec};
 use super::{SpaceError, round_half_even};
-use crate::complexity::{Complexity, complexity};
-
-/// A complexity window met by rejection sampling (paper: 360 MF ≤ flops ≤ 400 MF at 224²).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Regime {
-    /// Input resolution at which complexity is counted.
-    pub resolution: usize,
-    /// Inclusive flops window.
-    pub flops: Option<(u64, u64)>,
-    /// Inclusive params window.
-    pub params: Option<(u64, u64)>,
-}
-
-impl Regime {
-    /// The paper's 400MF regime: 360–400 MF at 224².
-    pub fn mf400() -> Self {
-        Regime::flops(360_000_000, 400_000_000, 224)
-    }
-    /// Flops in `[min, max]` at `resolution`².
-    pub fn flops(min: u64, max: u64, resolution: usize) -> Self {
-        Regime {
-            resolution,
-            flops: Some((min, max)),
-            params: None,
-        }
-    }
-    fn admits(&self, cx: &Complexity) -> bool {
-        let inside = |w: Option<(u64, u64)>, v: u64| w.is_none_or(|(lo, hi)| lo <= v && v <= hi);
-        inside(self.flops, cx.flops) && inside(self.params, cx.params)
-    }
-}
-
-impl fmt::Display for Regime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts = Vec::new();
-        if let Some((lo, hi)) = self.flops {
-            parts.push(format!("{:.1}–{:.1} MF", lo as f64 / 1e6, hi as f64 / 1e6));
-        }
-        if let Some((lo, hi)) = self.params {
-            parts.push(format!(
-                "{:.2}–{:.2} M params",
-                lo as f64 / 1e6,
-                hi as f64 / 1e6
-            ));
-        }
-        write!(f, "{} at {}²", parts.join(", "), self.resolution)
-    }
-}
-
-/// The per-stage choices of the AnyNetX spaces (paper §3.1), each drawn uniformly.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AnyNetXRanges {
-    pub num_stages: usize,
-    /// Depths `d_i` (paper: 1..=16).
-    pub depths: Vec<usize>,
-    /// Widths `w_i` (paper: 8, 16, …, 1024).
-    pub widths: Vec<usize>,
-    /// Bottleneck ratios `b_i`, paper's divisor (paper: 1, 2, 4).
-    pub bottleneck_ratios: Vec<f64>,
-    /// Group widths `g_i` (paper: 1, 2, 4, 8, 16, 32).
-    pub group_widths: Vec<usize>,
-}
-
-impl AnyNetXRanges {
-    /// The paper's ranges: 4 stages, d ≤ 16, w ≤ 1024 in steps of 8, b ∈ {1,2,4}, g ∈ {1..32}.
-    pub fn paper() -> Self {
-        AnyNetXRanges {
-            num_stages: 4,
-            depths: (1..=16).collect(),
-            widths: (1..=128).map(|k| 8 * k).collect(),
-            bottleneck_ratios: vec![1.0, 2.0, 4.0],
-            group_widths: vec![1, 2, 4, 8, 16, 32],
-        }
-    }
-    /// Smaller ranges for short runs on 28×28 / 32×32 images on a CPU: 3 stages, d ≤ 4,
-    /// w ∈ {8, …, 128}, same b and g choices.
-    pub fn small() -> Self {
-        AnyNetXRanges {
-            num_stages: 3,
-            depths: (1..=4).collect(),
-            widths: (1..=16).map(|k| 8 * k).collect(),
-            ..Self::paper()
-        }
-    }
-}
-
-/// The ranges of the RegNet samplers (paper §3.3; pycls's sweep sampler).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RegNetRanges {
-    /// Depth `d`, uniform integer, inclusive.
-    pub depth: (usize, usize),
-    /// `w0`, log-uniform, rounded to a multiple of 8.
-    pub w0: (usize, usize),
-    /// `wa`, log-uniform, rounded to 0.1.
-    pub wa: (f64, f64),
-    /// `wm`, log-uniform, rounded to 0.001.
-    pub wm: (f64, f64),
-    /// Group width, log-uniform: a power of two below 8, else a multiple of 8.
-    pub group_width: (usize, usize),
-    /// Bottleneck ratios `b` (paper's divisor), drawn uniformly.
-    pub bottleneck_ratios: Vec<f64>,
-    /// SE ratio (RegNetY), or none.
-    pub se_ratio: Option<f64>,
-    /// Realised stage counts allowed (inclusive).
-    pub num_stages: (usize, usize),
-}
-
-impl RegNetRanges {
-    /// The initial RegNet space (paper §3.3): d ≤ 64, w0, wa ≤ 256, 1.5 ≤ wm ≤ 3, b and g as
-    /// AnyNetX_E.
-    pub fn initial() -> Self {
-        RegNetRanges {
-            depth: (1, 64),
-            w0: (8, 256),
-            wa: (8.0, 256.0),
-            wm: (1.5, 3.0),
-            group_width: (1, 32),
-            bottleneck_ratios: vec![1.0, 2.0, 4.0],
-            se_ratio: None,
-            num_stages: (1, MAX_STAGES),
-        }
-    }
-    /// RegNetX (pycls's default sampler): d ∈ [12, 28], w0, wa ∈ [8, 256], wm ∈ [2, 3],
-    /// g ∈ [8, 128], b = 1.
-    pub fn regnet_x() -> Self {
-        RegNetRanges {
-            depth: (12, 28),
-            wm: (2.0, 3.0),
-            group_width: (8, 128),
-            bottleneck_ratios: vec![1.0],
-            ..Self::initial()
-        }
-    }
-    /// RegNetY = RegNetX + SE (ratio 0.25).
-    pub fn regnet_y() -> Self {
-        RegNetRanges {
-            se_ratio: Some(0.25),
-            ..Self::regnet_x()
-        }
-    }
-    /// Small-image RegNets in the style of pycls's CIFAR sweep: d ∈ [6, 16], w0 ∈ [8, 64],
-    /// wa ∈ [8, 64], wm ∈ [1.5, 3], g ∈ [1, 32], b = 1, 2 or 3 stages.
-    pub fn small() -> Self {
-        RegNetRanges {
-            depth: (6, 16),
-            w0: (8, 64),
-            wa: (8.0, 64.0),
-            wm: (1.5, 3.0),
-            group_width: (1, 32),
-            bottleneck_ratios: vec![1.0],
-            se_ratio: None,
-            num_stages: (2, 3),
-        }
-    }
-}
-
-/// A predicate over a sampled model's spec, or over its RegNet parameters.
-pub type SpecPredicate = Arc<dyn Fn(&AnyNetSpec) -> bool + Send + Sync>;
-pub type RegNetPredicate = Arc<dyn Fn(&RegNetParams) -> bool + Send + Sync>;
-
-/// A refinement of a design space (paper §2.1 step 4): a named rule that samples must obey.
-/// The built-in ones serialise; custom closures serialise by name only.
-#[derive(Clone)]
-pub enum Constraint {
-    /// AnyNetX_B: all stages share one bottleneck ratio.
-    SharedBottleneckRatio,
-    /// AnyNetX_C: all stages share one group width.
-    SharedGroupWidth,
-    /// AnyNetX_D: `w_{i+1} ≥ w_i`.
-    WidthsNonDecreasing,
-    /// AnyNetX_E: `d_{i+1} ≥ d_i`.
-    DepthsNonDecreasing,
-    /// An alternative to D the paper rejected: every stage has the same width.
-    WidthsConstant,
-    /// An alternative to D the paper rejected: `w_{i+1} ≤ w_i`.
-    WidthsNonIncreasing,
-    /// An alternative to E the paper rejected: every stage has the same depth.
-    DepthsConstant,
-    /// An alternative to E the paper rejected: `d_{i+1} ≤ d_i`.
-    DepthsNonIncreasing,
-    /// RegNet variant (paper Fig. 8): fix `wm` to this value.
-    FixedWm(f64),
-    /// RegNet variant (paper Fig. 8): `w0 = wa`.
-    W0EqualsWa,
-    /// A property kept inside `[min, max]` (e.g. from a bootstrap good range).
-    Range {
-        property: Property,
-        min: f64,
-        max: f64,
-    },
-    /// A user predicate over the spec.
-    Custom {
-        name: String,
-        pred: Option<SpecPredicate>,
-    },
-    /// A user predicate over the RegNet parameters.
-    CustomRegNet {
-        name: String,
-        pred: Option<RegNetPredicate>,
-    },
-}
-
-impl Constraint {
-    /// A user's predicate, kept in manifests by its name only.
-    pub fn is_custom(&self) -> bool {
-        matches!(
-            self,
-            Constraint::Custom { .. } | Constraint::CustomRegNet { .. }
-        )
-    }
-
-    /// The name shown in refinement chains.
-    pub fn name(&self) -> String {
-        match self {
-            Constraint::SharedBottleneckRatio => "shared bottleneck ratio".into(),
-            Constraint::SharedGroupWidth => "shared group width".into(),
-            Constraint::WidthsNonDecreasing => "widths non-decreasing".into(),
-            Constraint::DepthsNonDecreasing => "depths non-decreasing".into(),
-            Constraint::WidthsConstant => "widths constant".into(),
-            Constraint::WidthsNonIncreasing => "widths non-increasing".into(),
-            Constraint::DepthsConstant => "depths constant".into(),
-            Constraint::DepthsNonIncreasing => "depths non-increasing".into(),
-            Constraint::FixedWm(v) => format!("wm = {v}"),
-            Constraint::W0EqualsWa => "w0 = wa".into(),
-            Constraint::Range { property, min, max } => format!("{min} ≤ {property} ≤ {max}"),
-            Constraint::Custom { name, .. } | Constraint::CustomRegNet { name, .. } => name.clone(),
-        }
-    }
-
-    /// Whether a model obeys the rule. A custom rule restored from JSON without its closure
-    /// cannot be checked and is reported by [`DesignSpace::sample`] instead.
-    pub fn admits(
-        &self,
-        spec: &AnyNetSpec,
-        regnet: Option<&RegNetParams>,
-        cx: Option<&Complexity>,
-    ) -> bool {
-        let stages = spec.stages();
-        let all_eq =
-            |f: &dyn Fn(&StageSpec) -> f64| stages.windows(2).all(|p| f(&p[0]) == f(&p[1]));
-        match self {
-            Constraint::SharedBottleneckRatio => all_eq(&|s| s.bottleneck_ratio),
-            Constraint::SharedGroupWidth => all_eq(&|s| s.group_width as f64),
-            Constraint::WidthsNonDecreasing => stages.windows(2).all(|p| p[1].width >= p[0].width),
-            Constraint::DepthsNonDecreasing => stages.windows(2).all(|p| p[1].depth >= p[0].depth),
-            Constraint::WidthsConstant => all_eq(&|s| s.width as f64),
-            Constraint::WidthsNonIncreasing => stages.windows(2).all(|p| p[1].width <= p[0].width),
-            Constraint::DepthsConstant => all_eq(&|s| s.depth as f64),
-            Constraint::DepthsNonIncreasing => stages.windows(2).all(|p| p[1].depth <= p[0].depth),
-            Constraint::FixedWm(v) => regnet.is_none_or(|p| p.wm() == *v),
-            Constraint::W0EqualsWa => regnet.is_none_or(|p| p.w0() as f64 == p.wa()),
-            Constraint::Range { property, min, max } => property
-                .value(PropertySource {
-                    spec,
-                    regnet,
-                    complexity: cx,
-                })
-                .is_some_and(|v| *min <= v && v <= *max),
-            Constraint::Custom { pred, .. } => pred.as_ref().is_none_or(|f| f(spec)),
-            Constraint::CustomRegNet { pred, .. } => match (pred, regnet) {
-                (Some(f), Some(p)) => f(p),
-                _ => true,
-            },
-        }
-    }
-
-    fn is_detached(&self) -> bool {
-        matches!(
-            self,
-            Constraint::Custom { pred: None, .. } | Constraint::CustomRegNet { pred: None, .. }
-        )
-    }
-
-    fn def(&self) -> ConstraintDef {
-        match self {
-            Constraint::SharedBottleneckRatio => ConstraintDef::SharedBottleneckRatio,
-            Constraint::SharedGroupWidth => ConstraintDef::SharedGroupWidth,
-            Constraint::WidthsNonDecreasing => ConstraintDef::WidthsNonDecreasing,
-            Constraint::DepthsNonDecreasing => ConstraintDef::DepthsNonDecreasing,
-            Constraint::WidthsConstant => ConstraintDef::WidthsConstant,
-            Constraint::WidthsNonIncreasing => ConstraintDef::WidthsNonIncreasing,
-            Constraint::DepthsConstant => ConstraintDef::DepthsConstant,
-            Constraint::DepthsNonIncreasing => ConstraintDef::DepthsNonIncreasing,
-            Constraint::FixedWm(v) => ConstraintDef::FixedWm { wm: *v },
-            Constraint::W0EqualsWa => ConstraintDef::W0EqualsWa,
-            Constraint::Range { property, min, max } => ConstraintDef::Range {
-                property: *property,
-                min: *min,
-                max: *max,
-            },
-            Constraint::Custom { name, .. } => ConstraintDef::Custom { name: name.clone() },
-            Constraint::CustomRegNet { name, .. } => {
-                ConstraintDef::CustomRegnet { name: name.clone() }
-            }
-        }
-    }
-}
-
-impl fmt::Debug for Constraint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Constraint({})", self.name())
-    }
-}
-
-impl PartialEq for Constraint {
-    fn eq(&self, other: &Self) -> bool {
-        self.def() == other.def()
-    }
-}
-
-/// The serialised form of a [`Constraint`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case")]
-enum ConstraintDef {
-    SharedBottleneckRatio,
-    SharedGroupWidth,
-    WidthsNonDecreasing,
-    DepthsNonDecreasing,
-    WidthsConstant,
-    WidthsNonIncreasing,
-    DepthsConstant,
-    DepthsNonIncreasing,
-    FixedWm {
-        wm: f64,
-    },
-    W0EqualsWa,
-    Range {
-        property: Property,
-        min: f64,
-        max: f64,
-    },
-    Custom {
-        name: String,
-    },
-    CustomRegnet {
-        name: String,
-    },
-}
-
-impl From<ConstraintDef> for Constraint {
-    fn from(d: ConstraintDef) -> Self {
-        match d {
-            ConstraintDef::SharedBottleneckRatio => Constraint::SharedBottleneckRatio,
-            ConstraintDef::SharedGroupWidth => Constraint::SharedGroupWidth,
-            ConstraintDef::WidthsNonDecreasing => Constraint::WidthsNonDecreasing,
-            ConstraintDef::DepthsNonDecreasing => Constraint::DepthsNonDecreasing,
-            ConstraintDef::WidthsConstant => Constraint::WidthsConstant,
-            ConstraintDef::WidthsNonIncreasing => Constraint::WidthsNonIncreasing,
-            ConstraintDef::DepthsConstant => Constraint::DepthsConstant,
-            ConstraintDef::DepthsNonIncreasing => Constraint::DepthsNonIncreasing,
-            ConstraintDef::FixedWm { wm } => Constraint::FixedWm(wm),
-            ConstraintDef::W0EqualsWa => Constraint::W0EqualsWa,
-            ConstraintDef::Range { property, min, max } => Constraint::Range { property, min, max },
-            ConstraintDef::Custom { name } => Constraint::Custom { name, pred: None },
-            ConstraintDef::CustomRegnet { name } => Constraint::CustomRegNet { name, pred: None },
-        }
-    }
-}
-
-impl Serialize for Constraint {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.def().serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Constraint {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        ConstraintDef::deserialize(d).map(Constraint::from)
-    }
-}
-
-/// What a design space draws from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "family", rename_all = "snake_case")]
-pub enum Family {
-    /// AnyNetX: independent per-stage choices (AnyNetX_A), refined by constraints.
-    AnyNetX(AnyNetXRanges),
-    /// RegNet: `(d, w0, wa, wm, g, b)` through the quantised-linear generator.
-    RegNet(RegNetRanges),
-}
-
-/// One model drawn from a design space.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
-    /// Index within the seeded sequence.
-    pub index: u64,
-    pub spec: AnyNetSpec,
-    /// The RegNet parameters, for samples of a RegNet space.
-    pub regnet: Option<RegNetParams>,
-    /// Complexity at the space's regime resolution (224 when the space has no regime).
-    pub complexity: Complexity,
-    pub resolution: usize,
-    /// Draws rejected before this one was accepted.
-    pub rejected: u64,
-}
-
-impl Sample {
-    /// The value of a property (see [`Property`]).
-    pub fn property(&self, p: Property) -> Option<f64> {
-        p.value(PropertySource {
-            spec: &self.spec,
-            regnet: self.regnet.as_ref(),
-            complexity: Some(&self.complexity),
-        })
-    }
-}
+use crate::complexity::complexity;
 
 /// The serialisable description of a design space (for sweep manifests).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -719,18 +316,14 @@ impl DesignSpace {
         Ok(self)
     }
 
-    /// Whether a model (spec, RegNet parameters if any, complexity) belongs to this space:
-    /// every refinement admits it and it lies in the regime.
-    pub fn admits(
-        &self,
-        spec: &AnyNetSpec,
-        regnet: Option<&RegNetParams>,
-        cx: &Complexity,
-    ) -> bool {
-        self.constraints
-            .iter()
-            .all(|c| c.admits(spec, regnet, Some(cx)))
-            && self.regime.as_ref().is_none_or(|r| r.admits(cx))
+    /// Whether a model belongs to this space: every refinement admits it and it lies in the
+    /// regime.
+    pub fn admits(&self, model: &Sample) -> bool {
+        self.constraints.iter().all(|c| c.admits(model))
+            && self
+                .regime
+                .as_ref()
+                .is_none_or(|r| r.admits(&model.complexity))
     }
 
     fn has(&self, c: &Constraint) -> bool {
@@ -770,27 +363,31 @@ impl DesignSpace {
                 ),
             ));
         }
+        self.family
+            .validate()
+            .map_err(|why| self_err(&self.name, why))?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(index);
         let resolution = self.resolution();
         let (mut lo, mut hi) = (u64::MAX, 0u64);
         for tries in 0..self.max_tries {
-            let Some((spec, regnet)) = self.draw(&mut rng)? else {
+            let Some((spec, regnet)) = self.draw(&mut rng) else {
                 continue;
             };
             let cx =
                 complexity(&spec, resolution).map_err(|e| self_err(&self.name, e.to_string()))?;
             lo = lo.min(cx.flops);
             hi = hi.max(cx.flops);
-            if self.admits(&spec, regnet.as_ref(), &cx) {
-                return Ok(Sample {
-                    index,
-                    spec,
-                    regnet,
-                    complexity: cx,
-                    resolution,
-                    rejected: tries,
-                });
+            let sample = Sample {
+                index: Some(index),
+                spec,
+                regnet,
+                complexity: cx,
+                resolution,
+                rejected: tries,
+            };
+            if self.admits(&sample) {
+                return Ok(sample);
             }
         }
         Err(SpaceError::RegimeUnreachable {
@@ -815,39 +412,15 @@ impl DesignSpace {
 
     /// One draw before the regime and the rejection-only constraints: `None` when the draw is
     /// not a valid network (widths incompatible with the group width, too many stages).
-    fn draw(
-        &self,
-        rng: &mut ChaCha8Rng,
-    ) -> Result<Option<(AnyNetSpec, Option<RegNetParams>)>, SpaceError> {
+    fn draw(&self, rng: &mut ChaCha8Rng) -> Option<(AnyNetSpec, Option<RegNetParams>)> {
         match &self.family {
-            Family::AnyNetX(r) => self.draw_anynet(r, rng).map(|s| s.map(|s| (s, None))),
+            Family::AnyNetX(r) => self.draw_anynet(r, rng).map(|s| (s, None)),
             Family::RegNet(r) => self.draw_regnet(r, rng),
         }
     }
 
-    fn draw_anynet(
-        &self,
-        r: &AnyNetXRanges,
-        rng: &mut ChaCha8Rng,
-    ) -> Result<Option<AnyNetSpec>, SpaceError> {
-        let empty = r.depths.is_empty()
-            || r.widths.is_empty()
-            || r.bottleneck_ratios.is_empty()
-            || r.group_widths.is_empty();
-        if empty || r.num_stages == 0 || r.num_stages > MAX_STAGES {
-            return Err(self_err(
-                &self.name,
-                format!("AnyNetX ranges need 1..={MAX_STAGES} stages and non-empty choices"),
-            ));
-        }
-        let increasing = |xs: &[f64]| xs.windows(2).all(|p| p[0] < p[1]);
-        let as_f64 = |xs: &[usize]| xs.iter().map(|&x| x as f64).collect::<Vec<_>>();
-        if !increasing(&as_f64(&r.depths)) || !increasing(&as_f64(&r.widths)) {
-            return Err(self_err(
-                &self.name,
-                "AnyNetX depth and width choices must be strictly increasing".into(),
-            ));
-        }
+    /// One AnyNetX draw from checked ranges (see [`AnyNetXRanges::validate`]).
+    fn draw_anynet(&self, r: &AnyNetXRanges, rng: &mut ChaCha8Rng) -> Option<AnyNetSpec> {
         let n = r.num_stages;
         // Refinements that restrict the draw itself are sampled directly, uniformly over the
         // constrained set (what rejection would give, without its cost): shared choices are
@@ -871,7 +444,7 @@ impl DesignSpace {
             .collect();
         let t = &self.template;
         // Incompatible (w, b, g) combinations are rejected, not adjusted, so every constraint holds literally.
-        Ok(AnyNetSpec::try_new(AnyNetSpecData {
+        AnyNetSpec::try_new(AnyNetSpecData {
             stem: t.stem,
             stem_width: t.stem_width,
             in_channels: t.in_channels,
@@ -880,33 +453,15 @@ impl DesignSpace {
             se_ratio: None,
             num_classes: t.num_classes,
         })
-        .ok())
+        .ok()
     }
 
+    /// One RegNet draw from checked ranges (see [`RegNetRanges::validate`]).
     fn draw_regnet(
         &self,
         r: &RegNetRanges,
         rng: &mut ChaCha8Rng,
-    ) -> Result<Option<(AnyNetSpec, Option<RegNetParams>)>, SpaceError> {
-        let ordered = r.depth.0 >= 1
-            && r.depth.0 <= r.depth.1
-            && r.w0.0 >= 1
-            && r.w0.0 <= r.w0.1
-            && r.wa.0 > 0.0
-            && r.wa.0 <= r.wa.1
-            && r.wm.0 > 1.0
-            && r.wm.0 <= r.wm.1
-            && r.group_width.0 >= 1
-            && r.group_width.0 <= r.group_width.1;
-        if !ordered || r.bottleneck_ratios.is_empty() {
-            return Err(self_err(
-                &self.name,
-                format!(
-                    "RegNet ranges need 1 ≤ min ≤ max for d, w0, g; 0 < min ≤ max for wa; 1 < min ≤ max for wm; \
-                 and a bottleneck ratio (got {r:?})"
-                ),
-            ));
-        }
+    ) -> Option<(AnyNetSpec, Option<RegNetParams>)> {
         let depth = r.depth.0 + (unit(rng) * (r.depth.1 - r.depth.0 + 1) as f64) as usize;
         let w0 = log_uniform(rng, r.w0.0 as f64, r.w0.1 as f64);
         let w0 = (round_half_even(w0 / WIDTH_QUANTUM as f64) as usize).max(1) * WIDTH_QUANTUM;
@@ -935,18 +490,16 @@ impl DesignSpace {
                 _ => {}
             }
         }
-        let Ok(params) = RegNetParams::try_new(data) else {
-            return Ok(None);
-        };
+        let params = RegNetParams::try_new(data).ok()?;
         let (runs, possible) = super::regnet::stage_runs(depth, w0, params.wa(), params.wm());
         let n = runs.len();
         if n != possible || n < r.num_stages.0 || n > r.num_stages.1 {
-            return Ok(None);
+            return None;
         }
-        Ok(params
+        params
             .spec_from_runs(&runs, &self.template)
             .ok()
-            .map(|s| (s, Some(params))))
+            .map(|s| (s, Some(params)))
     }
 
     /// Number of distinct models the sampler can draw (nominal, as the paper counts: before
