@@ -14,7 +14,7 @@ use regnet_lab::space::{
     Regime, zoo,
 };
 use regnet_lab::summary::ModelSummary;
-use regnet_lab::sweep::{Concurrency, Shard, Sweep, merge, precomputed};
+use regnet_lab::sweep::{Concurrency, Schedule, Shard, Sweep, precomputed};
 use regnet_lab::train::{
     DataSource, DeviceChoice, Event, ImageData, LrSchedule, RunRecord, TrainConfig, TrainData,
     print_event, train_with,
@@ -34,140 +34,168 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Describe a zoo model (e.g. RegNetX-200MF) or RegNet parameters: stages and complexity.
-    Describe {
-        /// Zoo model name (case- and _/- insensitive); omit when giving --regnet.
-        name: Option<String>,
-        /// RegNet parameters: d=..,w0=..,wa=..,wm=..,g=..[,b=..][,se=..]
-        #[arg(long)]
-        regnet: Option<String>,
-        /// Input resolution for the complexity count.
-        #[arg(long, default_value_t = 224)]
-        resolution: usize,
-        /// Number of classes of the head.
-        #[arg(long)]
-        classes: Option<usize>,
-        /// Print one JSON object.
-        #[arg(long)]
-        json: bool,
-    },
+    Describe(DescribeArgs),
     /// Sample models from a design space (AnyNetX_A.._E, RegNet, RegNetX, RegNetY, RegNetX_small).
-    Sample {
-        space: String,
-        /// Number of samples.
-        #[arg(short = 'n', default_value_t = 10)]
-        n: usize,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Flops window MIN..MAX, with optional K/M/G suffixes (e.g. 360M..400M).
-        #[arg(long)]
-        flops: Option<String>,
-        /// Input resolution for the complexity count (and the regime).
-        #[arg(long, default_value_t = 224)]
-        resolution: usize,
-        /// Network template: imagenet, cifar10 or fashion-mnist.
-        #[arg(long, default_value = "imagenet")]
-        template: String,
-        /// Print JSON lines.
-        #[arg(long)]
-        json: bool,
-    },
+    Sample(SampleArgs),
     /// Train one model briefly and write its record (and a resumable checkpoint) to --out.
-    Train {
-        /// A zoo model name.
-        #[arg(long, conflicts_with_all = ["regnet", "spec"])]
-        model: Option<String>,
-        /// RegNet parameters d=..,w0=..,wa=..,wm=..,g=..[,b=..][,se=..]
-        #[arg(long, conflicts_with = "spec")]
-        regnet: Option<String>,
-        /// An AnyNetSpec as JSON.
-        #[arg(long)]
-        spec: Option<PathBuf>,
-        #[command(flatten)]
-        run: RunArgs,
-        /// Output directory (record.json, checkpoint/).
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Train(TrainArgs),
     /// Sample and train n models of a design space into --out; rerun to resume.
-    Sweep {
-        space: String,
-        #[arg(short = 'n', default_value_t = 20)]
-        n: u64,
-        /// Seed of the sample sequence.
-        #[arg(long, default_value_t = 0)]
-        sample_seed: u64,
-        /// Flops window MIN..MAX at the dataset's resolution (K/M/G suffixes).
-        #[arg(long)]
-        flops: Option<String>,
-        /// AnyNetX / RegNet ranges: `small` (CPU-sized, default) or `paper`.
-        #[arg(long, default_value = "small")]
-        ranges: String,
-        #[command(flatten)]
-        schedule: ScheduleArgs,
-        #[command(flatten)]
-        run: RunArgs,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Sweep(SweepArgs),
     /// Make (or extend) the committed evidence under datasets/sweeps/: every evidence space
     /// (AnyNetX_A..E, RegNetX and its restrictions, RegNetY) at the `cpu` budget's recipe, in
     /// rounds so that all spaces grow together; rerun to resume.
-    Evidence {
-        /// Groups (anynetx, regnetx, regnety, alternatives) or space directories (e.g.
-        /// anynetx_c) to run; when omitted, the main evidence (all but alternatives).
-        only: Vec<String>,
-        /// Models per space after each round (every space reaches one before any goes on).
-        #[arg(long, default_value = "32,64,100,150,200")]
-        rounds: String,
-        #[command(flatten)]
-        schedule: ScheduleArgs,
-        /// Root of the sweep directories.
-        #[arg(long, default_value_os_t = precomputed::root())]
-        root: PathBuf,
-    },
+    Evidence(EvidenceArgs),
     /// Merge sweep directories (shards) into --out, refusing different sweeps.
-    Merge {
-        dirs: Vec<PathBuf>,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Merge(MergeArgs),
     /// Propose the next refinement of a finished sweep's design space: rank candidate
     /// constraints (shared b / g, monotone widths / depths, good ranges, …) by the evidence
     /// in the sweep, with no new training (paper §2.1 step 4).
-    Suggest {
-        /// Sweep directory (manifest.json + results*.jsonl) or one results JSONL file.
-        results: PathBuf,
-        /// Seed of the hold-out split, the bootstraps and the samples of the space.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Bootstrap resamples for the effect intervals.
-        #[arg(long, default_value_t = 2000)]
-        resamples: usize,
-        /// Level α of the tests (intervals are 1 − α).
-        #[arg(long, default_value_t = 0.05)]
-        alpha: f64,
-        /// Fewest kept and fewest rejected models for a candidate to be tested.
-        #[arg(long, default_value_t = 10)]
-        min_models: usize,
-        /// Multiple-testing correction: holm, bh or none.
-        #[arg(long, default_value = "holm")]
-        correction: String,
-        /// Good-range candidates: holdout (derive on half, test on the rest), holdout:F,
-        /// in-sample (circular, marked) or off.
-        #[arg(long, default_value = "holdout")]
-        ranges: String,
-        /// Fresh samples of the space to estimate the share each candidate keeps (0: skip).
-        #[arg(long, default_value_t = 2000)]
-        share_samples: usize,
-        /// Also write the ranked table as HTML to this file.
-        #[arg(long)]
-        html: Option<PathBuf>,
-        /// Print one JSON object instead of the table.
-        #[arg(long)]
-        json: bool,
-    },
+    Suggest(SuggestArgs),
     /// List the zoo models and design spaces.
     List,
+}
+
+/// `regnet-lab describe`.
+#[derive(Args)]
+struct DescribeArgs {
+    /// Zoo model name (case- and _/- insensitive); omit when giving --regnet.
+    name: Option<String>,
+    /// RegNet parameters: d=..,w0=..,wa=..,wm=..,g=..[,b=..][,se=..]
+    #[arg(long)]
+    regnet: Option<String>,
+    /// Input resolution for the complexity count.
+    #[arg(long, default_value_t = 224)]
+    resolution: usize,
+    /// Number of classes of the head.
+    #[arg(long)]
+    classes: Option<usize>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `regnet-lab sample`.
+#[derive(Args)]
+struct SampleArgs {
+    space: String,
+    /// Number of samples.
+    #[arg(short = 'n', default_value_t = 10)]
+    n: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Flops window MIN..MAX, with optional K/M/G suffixes (e.g. 360M..400M).
+    #[arg(long)]
+    flops: Option<String>,
+    /// Input resolution for the complexity count (and the regime).
+    #[arg(long, default_value_t = 224)]
+    resolution: usize,
+    /// Network template: imagenet, cifar10 or fashion-mnist.
+    #[arg(long, default_value = "imagenet")]
+    template: String,
+    /// Print JSON lines.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `regnet-lab train`.
+#[derive(Args)]
+struct TrainArgs {
+    /// A zoo model name.
+    #[arg(long, conflicts_with_all = ["regnet", "spec"])]
+    model: Option<String>,
+    /// RegNet parameters d=..,w0=..,wa=..,wm=..,g=..[,b=..][,se=..]
+    #[arg(long, conflicts_with = "spec")]
+    regnet: Option<String>,
+    /// An AnyNetSpec as JSON.
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    #[command(flatten)]
+    run: RunArgs,
+    /// Output directory (record.json, checkpoint/).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// `regnet-lab sweep`.
+#[derive(Args)]
+struct SweepArgs {
+    space: String,
+    #[arg(short = 'n', default_value_t = 20)]
+    n: u64,
+    /// Seed of the sample sequence.
+    #[arg(long, default_value_t = 0)]
+    sample_seed: u64,
+    /// Flops window MIN..MAX at the dataset's resolution (K/M/G suffixes).
+    #[arg(long)]
+    flops: Option<String>,
+    /// AnyNetX / RegNet ranges: `small` (CPU-sized, default) or `paper`.
+    #[arg(long, default_value = "small")]
+    ranges: String,
+    #[command(flatten)]
+    schedule: ScheduleArgs,
+    #[command(flatten)]
+    run: RunArgs,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// `regnet-lab evidence`.
+#[derive(Args)]
+struct EvidenceArgs {
+    /// Groups (anynetx, regnetx, regnety, alternatives) or space directories (e.g.
+    /// anynetx_c) to run; when omitted, the main evidence (all but alternatives).
+    only: Vec<String>,
+    /// Models per space after each round (every space reaches one before any goes on).
+    #[arg(long, default_value = "32,64,100,150,200")]
+    rounds: String,
+    #[command(flatten)]
+    schedule: ScheduleArgs,
+    /// Root of the sweep directories.
+    #[arg(long, default_value_os_t = precomputed::root())]
+    root: PathBuf,
+}
+
+/// `regnet-lab merge`.
+#[derive(Args)]
+struct MergeArgs {
+    dirs: Vec<PathBuf>,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// `regnet-lab suggest`.
+#[derive(Args)]
+struct SuggestArgs {
+    /// Sweep directory (manifest.json + results*.jsonl) or one results JSONL file.
+    results: PathBuf,
+    /// Seed of the hold-out split, the bootstraps and the samples of the space.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Bootstrap resamples for the effect intervals.
+    #[arg(long, default_value_t = 2000)]
+    resamples: usize,
+    /// Level α of the tests (intervals are 1 − α).
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Fewest kept and fewest rejected models for a candidate to be tested.
+    #[arg(long, default_value_t = 10)]
+    min_models: usize,
+    /// Multiple-testing correction: holm, bh or none.
+    #[arg(long, default_value = "holm")]
+    correction: String,
+    /// Good-range candidates: holdout (derive on half, test on the rest), holdout:F,
+    /// in-sample (circular, marked) or off.
+    #[arg(long, default_value = "holdout")]
+    ranges: String,
+    /// Fresh samples of the space to estimate the share each candidate keeps (0: skip).
+    #[arg(long, default_value_t = 2000)]
+    share_samples: usize,
+    /// Also write the ranked table as HTML to this file.
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 impl Cli {
@@ -175,9 +203,8 @@ impl Cli {
     /// more than one thread, or N > 1).
     fn side_by_side(&self) -> bool {
         let c = match &self.command {
-            Command::Sweep { schedule, .. } | Command::Evidence { schedule, .. } => {
-                &schedule.concurrency
-            }
+            Command::Sweep(SweepArgs { schedule, .. })
+            | Command::Evidence(EvidenceArgs { schedule, .. }) => &schedule.concurrency,
             _ => return false,
         };
         match c.as_str() {
@@ -394,287 +421,286 @@ fn run(cli: Cli) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Command::Describe {
-            name,
-            regnet,
-            resolution,
-            classes,
-            json,
-        } => {
-            let (name, params) = match (name, regnet) {
-                (Some(n), None) => {
-                    let m = zoo::get(&n)?;
-                    (Some(m.name.to_string()), m.params)
-                }
-                (None, Some(r)) => (None, r.parse::<RegNetParams>()?),
-                (Some(_), Some(_)) => bail!("give either a model name or --regnet, not both"),
-                (None, None) => bail!(
-                    "give a model name (see `regnet-lab list`) or --regnet d=..,w0=..,wa=..,wm=..,g=.."
-                ),
-            };
-            let mut spec = params.to_spec()?;
-            if let Some(c) = classes {
-                spec = spec.with_num_classes(c)?;
-            }
-            let mut summary = ModelSummary::new(&spec, Some(&params), resolution)?;
-            summary.name = name;
-            if json {
-                writeln!(out, "{}", serde_json::to_string(&summary)?)?;
-            } else {
-                write!(out, "{}", summary.to_text())?;
-            }
+        Command::Describe(args) => describe(args, &mut out),
+        Command::Sample(args) => sample(args, &mut out),
+        Command::Train(args) => train(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Evidence(args) => evidence(args),
+        Command::Merge(args) => merge(args),
+        Command::Suggest(args) => suggest(args, &mut out),
+        Command::List => list(&mut out),
+    }?;
+    out.flush().context("writing to stdout")
+}
+
+/// A zoo model or RegNet parameters: stages and complexity, as text or JSON.
+fn describe(args: DescribeArgs, out: &mut impl Write) -> Result<()> {
+    let DescribeArgs {
+        name,
+        regnet,
+        resolution,
+        classes,
+        json,
+    } = args;
+    let (name, params) = match (name, regnet) {
+        (Some(n), None) => {
+            let m = zoo::get(&n)?;
+            (Some(m.name.to_string()), m.params)
         }
-        Command::Sample {
-            space,
-            n,
-            seed,
-            flops,
-            resolution,
-            template,
-            json,
-        } => {
-            let template = match template.to_ascii_lowercase().replace('_', "-").as_str() {
-                "imagenet" => NetTemplate::imagenet(),
-                "cifar10" | "cifar-10" => NetTemplate::cifar10(),
-                "fashion-mnist" => NetTemplate::fashion_mnist(),
-                other => bail!("unknown template '{other}' (imagenet, cifar10, fashion-mnist)"),
-            };
-            if resolution == 0 {
-                bail!("--resolution must be at least 1");
-            }
-            let space = DesignSpace::named(&space)?
-                .with_template(template)
-                .with_regime(regime(flops.as_deref(), resolution)?);
-            for i in 0..n as u64 {
-                let s = space.sample(seed, i)?;
-                let summary = ModelSummary::of_sample(&s);
-                if json {
-                    writeln!(out, "{}", serde_json::to_string(&summary)?)?;
-                } else {
-                    writeln!(out, "{}", summary.to_text())?;
-                }
-            }
-        }
-        Command::Train {
-            model,
-            regnet,
-            spec,
-            run,
-            out,
-        } => {
-            let template = run.template()?;
-            let (spec, params): (AnyNetSpec, Option<RegNetParams>) = match (model, regnet, spec) {
-                (Some(m), None, None) => {
-                    let p = zoo::get(&m)?.params;
-                    (p.to_spec_with(&template)?, Some(p))
-                }
-                (None, Some(r), None) => {
-                    let p: RegNetParams = r.parse()?;
-                    (p.to_spec_with(&template)?, Some(p))
-                }
-                (None, None, Some(path)) => {
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("reading {}", path.display()))?;
-                    (
-                        serde_json::from_str(&text).with_context(|| {
-                            format!("{} is not a valid AnyNetSpec", path.display())
-                        })?,
-                        None,
-                    )
-                }
-                _ => bail!(
-                    "give one of --model NAME, --regnet d=..,w0=..,wa=..,wm=..,g=.. or --spec FILE.json"
-                ),
-            };
-            let data = run.data()?;
-            let cfg = run.config()?;
-            check_fits(&spec, &data)?;
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let steps = data.steps_per_epoch(cfg.batch_size);
-            let steps =
-                cfg.max_steps_per_epoch.map_or(steps, |m| m.min(steps)) as u64 * cfg.epochs as u64;
-            let bar = spinner(steps, "train");
-            let mut on_event = |e: &Event| match (&bar, e) {
-                (Some(b), Event::Step { step, .. }) => b.set_position(*step as u64),
-                (Some(b), Event::Epoch(r)) => {
-                    b.set_position(((r.epoch + 1) * r.steps) as u64);
-                    b.println(format!(
-                        "epoch {} test error {:?}",
-                        r.epoch + 1,
-                        r.test_error
-                    ));
-                }
-                (Some(b), e) => b.println(format!("{e:?}")),
-                (None, e) => print_event(e),
-            };
-            let record = train_with(
-                &spec,
-                params.as_ref(),
-                &data,
-                &cfg,
-                Some(&out.join("checkpoint")),
-                &mut on_event,
-            )?;
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
-            let path = out.join("record.json");
-            std::fs::write(&path, serde_json::to_string_pretty(&record)?)
-                .with_context(|| format!("writing {}", path.display()))?;
-            println!("{}", record_line(&record));
-            println!("record: {}", path.display());
-        }
-        Command::Sweep {
-            space,
-            n,
-            sample_seed,
-            flops,
-            ranges,
-            schedule,
-            run: args,
-            out: dir,
-        } => {
-            let schedule = schedule.parse()?;
-            let data = args.data()?;
-            let cfg = args.config()?;
-            let mut space = DesignSpace::named(&space)?.with_template(args.template()?);
-            space = match (ranges.as_str(), space.family().clone()) {
-                ("paper", _) => space,
-                ("small", Family::AnyNetX(_)) => space.with_anynet_ranges(AnyNetXRanges::small())?,
-                ("small", Family::RegNet(_)) => space.with_regnet_ranges(RegNetRanges::small())?,
-                (other, _) => bail!("--ranges '{other}': expected small or paper"),
-            };
-            space = space.with_regime(regime(flops.as_deref(), data.resolution())?);
-            let shard = schedule.shard;
-            let sweep = Sweep {
-                space,
-                seed: sample_seed,
-                n,
-                train: cfg,
-                dataset: data.describe(),
-            };
-            let mine = (0..n).filter(|i| shard.contains(*i)).count() as u64;
-            let bar = spinner(mine, "sweep");
-            let summary = sweep.run_concurrently(
-                &dir,
-                shard,
-                schedule.budget_seconds,
-                schedule.concurrency,
-                |sample, ckpt| sweep.train_sample(sample, &data, ckpt),
-                |record, s| {
-                    let line = record_line(record);
-                    match &bar {
-                        Some(b) => {
-                            b.set_position(s.skipped + s.finished);
-                            b.println(line);
-                        }
-                        None => println!("{line}"),
-                    }
-                },
-            )?;
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
-            println!(
-                "{}: {} already recorded, {} trained now, {} remaining{}",
-                dir.display(),
-                summary.skipped,
-                summary.finished,
-                summary.remaining,
-                if summary.remaining > 0 {
-                    " (run the same command again to resume)"
-                } else {
-                    ""
-                }
-            );
-        }
-        Command::Evidence {
-            only,
-            rounds,
-            schedule,
-            root,
-        } => evidence(EvidenceArgs {
-            only,
-            rounds: parse_rounds(&rounds)?,
-            schedule: schedule.parse()?,
-            root,
-        })?,
-        Command::Merge { dirs, out: dest } => {
-            if dirs.is_empty() {
-                bail!("give the sweep directories to merge");
-            }
-            let merged = merge(&dirs, &dest)?;
-            println!(
-                "{}: {} runs from {} directories",
-                dest.display(),
-                merged.records.len(),
-                dirs.len()
-            );
-        }
-        Command::Suggest {
-            results,
-            seed,
-            resamples,
-            alpha,
-            min_models,
-            correction,
-            ranges,
-            share_samples,
-            html,
-            json,
-        } => {
-            use regnet_lab::refine::{SuggestOptions, suggest};
-            let sweep = regnet_lab::sweep::SweepResults::load(&results)
-                .with_context(|| format!("reading the sweep {}", results.display()))?;
-            let opts = SuggestOptions::default()
-                .seed(seed)
-                .resamples(resamples)
-                .alpha(alpha)
-                .min_models(min_models)
-                .correction(correction.parse()?)
-                .ranges(ranges.parse()?)
-                .share_samples(share_samples);
-            let s = suggest(&sweep, &opts)?;
-            if let Some(path) = html {
-                std::fs::write(&path, s.to_html())
-                    .with_context(|| format!("writing {}", path.display()))?;
-            }
-            if json {
-                writeln!(out, "{}", serde_json::to_string(&s)?)?;
-            } else {
-                write!(out, "{s}")?;
-            }
-        }
-        Command::List => {
-            writeln!(out, "zoo models: {}", zoo::names().join(", "))?;
-            writeln!(
-                out,
-                "design spaces: {}",
-                regnet_lab::space::SPACE_NAMES.join(", ")
-            )?;
-        }
+        (None, Some(r)) => (None, r.parse::<RegNetParams>()?),
+        (Some(_), Some(_)) => bail!("give either a model name or --regnet, not both"),
+        (None, None) => bail!(
+            "give a model name (see `regnet-lab list`) or --regnet d=..,w0=..,wa=..,wm=..,g=.."
+        ),
+    };
+    let mut spec = params.to_spec()?;
+    if let Some(c) = classes {
+        spec = spec.with_num_classes(c)?;
     }
-    out.flush().context("writing to stdout")?;
+    let mut summary = ModelSummary::new(&spec, Some(&params), resolution)?;
+    summary.name = name;
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+    } else {
+        write!(out, "{}", summary.to_text())?;
+    }
     Ok(())
 }
 
-/// What `regnet-lab evidence` runs.
-struct EvidenceArgs {
-    only: Vec<String>,
-    rounds: Vec<u64>,
-    schedule: Schedule,
-    root: PathBuf,
+/// `n` samples of a design space, as text or JSON lines.
+fn sample(args: SampleArgs, out: &mut impl Write) -> Result<()> {
+    let SampleArgs {
+        space,
+        n,
+        seed,
+        flops,
+        resolution,
+        template,
+        json,
+    } = args;
+    let template = match template.to_ascii_lowercase().replace('_', "-").as_str() {
+        "imagenet" => NetTemplate::imagenet(),
+        "cifar10" | "cifar-10" => NetTemplate::cifar10(),
+        "fashion-mnist" => NetTemplate::fashion_mnist(),
+        other => bail!("unknown template '{other}' (imagenet, cifar10, fashion-mnist)"),
+    };
+    if resolution == 0 {
+        bail!("--resolution must be at least 1");
+    }
+    let space = DesignSpace::named(&space)?
+        .with_template(template)
+        .with_regime(regime(flops.as_deref(), resolution)?);
+    for i in 0..n as u64 {
+        let s = space.sample(seed, i)?;
+        let summary = ModelSummary::of_sample(&s);
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+        } else {
+            writeln!(out, "{}", summary.to_text())?;
+        }
+    }
+    Ok(())
 }
 
-/// [`ScheduleArgs`], checked.
-#[derive(Clone, Copy)]
-struct Schedule {
-    shard: Shard,
-    budget_seconds: Option<f64>,
-    concurrency: Concurrency,
+/// One model trained into `--out` (record.json and a resumable checkpoint).
+fn train(args: TrainArgs) -> Result<()> {
+    let TrainArgs {
+        model,
+        regnet,
+        spec,
+        run,
+        out,
+    } = args;
+    let template = run.template()?;
+    let (spec, params): (AnyNetSpec, Option<RegNetParams>) = match (model, regnet, spec) {
+        (Some(m), None, None) => {
+            let p = zoo::get(&m)?.params;
+            (p.to_spec_with(&template)?, Some(p))
+        }
+        (None, Some(r), None) => {
+            let p: RegNetParams = r.parse()?;
+            (p.to_spec_with(&template)?, Some(p))
+        }
+        (None, None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            (
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a valid AnyNetSpec", path.display()))?,
+                None,
+            )
+        }
+        _ => bail!(
+            "give one of --model NAME, --regnet d=..,w0=..,wa=..,wm=..,g=.. or --spec FILE.json"
+        ),
+    };
+    let data = run.data()?;
+    let cfg = run.config()?;
+    check_fits(&spec, &data)?;
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let steps = data.steps_per_epoch(cfg.batch_size);
+    let steps = cfg.max_steps_per_epoch.map_or(steps, |m| m.min(steps)) as u64 * cfg.epochs as u64;
+    let bar = spinner(steps, "train");
+    let mut on_event = |e: &Event| match (&bar, e) {
+        (Some(b), Event::Step { step, .. }) => b.set_position(*step as u64),
+        (Some(b), Event::Epoch(r)) => {
+            b.set_position(((r.epoch + 1) * r.steps) as u64);
+            b.println(format!(
+                "epoch {} test error {:?}",
+                r.epoch + 1,
+                r.test_error
+            ));
+        }
+        (Some(b), e) => b.println(format!("{e:?}")),
+        (None, e) => print_event(e),
+    };
+    let record = train_with(
+        &spec,
+        params.as_ref(),
+        &data,
+        &cfg,
+        Some(&out.join("checkpoint")),
+        &mut on_event,
+    )?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let path = out.join("record.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&record)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("{}", record_line(&record));
+    println!("record: {}", path.display());
+    Ok(())
+}
+
+/// A sweep trained (or resumed) into `--out`.
+fn sweep(args: SweepArgs) -> Result<()> {
+    let SweepArgs {
+        space,
+        n,
+        sample_seed,
+        flops,
+        ranges,
+        schedule,
+        run: args,
+        out: dir,
+    } = args;
+    let schedule = schedule.parse()?;
+    let data = args.data()?;
+    let cfg = args.config()?;
+    let mut space = DesignSpace::named(&space)?.with_template(args.template()?);
+    space = match (ranges.as_str(), space.family().clone()) {
+        ("paper", _) => space,
+        ("small", Family::AnyNetX(_)) => space.with_anynet_ranges(AnyNetXRanges::small())?,
+        ("small", Family::RegNet(_)) => space.with_regnet_ranges(RegNetRanges::small())?,
+        (other, _) => bail!("--ranges '{other}': expected small or paper"),
+    };
+    space = space.with_regime(regime(flops.as_deref(), data.resolution())?);
+    let shard = schedule.shard;
+    let sweep = Sweep {
+        space,
+        seed: sample_seed,
+        n,
+        train: cfg,
+        dataset: data.describe(),
+    };
+    let mine = (0..n).filter(|i| shard.contains(*i)).count() as u64;
+    let bar = spinner(mine, "sweep");
+    let summary = sweep.train_on(&dir, &data, schedule, |record, s| {
+        let line = record_line(record);
+        match &bar {
+            Some(b) => {
+                b.set_position(s.skipped + s.finished);
+                b.println(line);
+            }
+            None => println!("{line}"),
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    println!(
+        "{}: {} already recorded, {} trained now, {} remaining{}",
+        dir.display(),
+        summary.skipped,
+        summary.finished,
+        summary.remaining,
+        if summary.remaining > 0 {
+            " (run the same command again to resume)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// Shards of one sweep joined into `--out`.
+fn merge(args: MergeArgs) -> Result<()> {
+    let MergeArgs { dirs, out: dest } = args;
+    if dirs.is_empty() {
+        bail!("give the sweep directories to merge");
+    }
+    let merged = regnet_lab::sweep::merge(&dirs, &dest)?;
+    println!(
+        "{}: {} runs from {} directories",
+        dest.display(),
+        merged.records.len(),
+        dirs.len()
+    );
+    Ok(())
+}
+
+/// The next refinement proposed from a finished sweep.
+fn suggest(args: SuggestArgs, out: &mut impl Write) -> Result<()> {
+    let SuggestArgs {
+        results,
+        seed,
+        resamples,
+        alpha,
+        min_models,
+        correction,
+        ranges,
+        share_samples,
+        html,
+        json,
+    } = args;
+    use regnet_lab::refine::SuggestOptions;
+    let sweep = regnet_lab::sweep::SweepResults::load(&results)
+        .with_context(|| format!("reading the sweep {}", results.display()))?;
+    let opts = SuggestOptions::default()
+        .seed(seed)
+        .resamples(resamples)
+        .alpha(alpha)
+        .min_models(min_models)
+        .correction(correction.parse()?)
+        .ranges(ranges.parse()?)
+        .share_samples(share_samples);
+    let s = regnet_lab::refine::suggest(&sweep, &opts)?;
+    if let Some(path) = html {
+        std::fs::write(&path, s.to_html())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&s)?)?;
+    } else {
+        write!(out, "{s}")?;
+    }
+    Ok(())
+}
+
+/// The zoo models and design spaces.
+fn list(out: &mut impl Write) -> Result<()> {
+    writeln!(out, "zoo models: {}", zoo::names().join(", "))?;
+    writeln!(
+        out,
+        "design spaces: {}",
+        regnet_lab::space::SPACE_NAMES.join(", ")
+    )?;
+    Ok(())
 }
 
 impl ScheduleArgs {
+    /// The options, checked.
     fn parse(&self) -> Result<Schedule> {
         Ok(Schedule {
             shard: parse_shard(self.shard.as_deref())?,
@@ -690,6 +716,13 @@ impl ScheduleArgs {
 
 /// Round by round, bring every chosen evidence space to the round's number of models.
 fn evidence(args: EvidenceArgs) -> Result<()> {
+    let EvidenceArgs {
+        only,
+        rounds,
+        schedule,
+        root,
+    } = args;
+    let (rounds, schedule) = (parse_rounds(&rounds)?, schedule.parse()?);
     let data = Budget::Cpu.data().context(
         "the evidence is trained on Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist)",
     )?;
@@ -697,13 +730,12 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
     let mut all = main.clone();
     all.extend(precomputed::secondary()?);
     // Nothing named: the main evidence; names pick groups or spaces of either.
-    let spaces: Vec<_> = if args.only.is_empty() {
+    let spaces: Vec<_> = if only.is_empty() {
         main.iter().collect()
     } else {
         all.iter()
             .filter(|(group, space)| {
-                args.only
-                    .iter()
+                only.iter()
                     .any(|o| o == group || *o == precomputed::slug(space.name()))
             })
             .collect()
@@ -715,15 +747,14 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
             .collect();
         bail!(
             "nothing matches {:?}: give anynetx, regnetx, regnety, alternatives or one of {}",
-            args.only,
+            only,
             names.join(", ")
         );
     }
     let started = std::time::Instant::now();
-    for &n in &args.rounds {
+    for &n in &rounds {
         for (group, space) in &spaces {
-            let left = args
-                .schedule
+            let left = schedule
                 .budget_seconds
                 .map(|b| b - started.elapsed().as_secs_f64());
             if left.is_some_and(|l| l <= 0.0) {
@@ -731,15 +762,14 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
                 return Ok(());
             }
             let sweep = precomputed::sweep(Budget::Cpu, space, &data, n);
-            let dir = args.root.join(group).join(precomputed::slug(space.name()));
-            let summary = sweep.run_concurrently(
-                &dir,
-                args.schedule.shard,
-                left,
-                args.schedule.concurrency,
-                |sample, ckpt| sweep.train_sample(sample, &data, ckpt),
-                |record, _| println!("{:<14} {}", space.name(), record_line(record)),
-            )?;
+            let dir = root.join(group).join(precomputed::slug(space.name()));
+            let schedule = Schedule {
+                budget_seconds: left,
+                ..schedule
+            };
+            let summary = sweep.train_on(&dir, &data, schedule, |record, _| {
+                println!("{:<14} {}", space.name(), record_line(record))
+            })?;
             println!(
                 "{}: n = {n}: {} already recorded, {} trained now, {} remaining",
                 dir.display(),

@@ -25,7 +25,7 @@ use thiserror::Error;
 
 pub use lock::{LOCK_ENV, WriterLock, lock_path, utc};
 pub use results::SweepResults;
-pub use schedule::{Concurrency, SIDE_BY_SIDE_BELOW_FLOPS};
+pub use schedule::{Concurrency, SIDE_BY_SIDE_BELOW_FLOPS, Schedule};
 pub use store::{Appender, CorruptLine, Loaded, quarantine_path, read_jsonl};
 
 use crate::space::{DesignSpace, Sample, SpaceDescription, SpaceError};
@@ -455,6 +455,32 @@ impl Sweep {
         })
     }
 
+    /// Train (or resume) this process's part of the sweep into `dir`, every sample on `data`
+    /// with the sweep's recipe, as `schedule` says; `progress` hears every finished run. The
+    /// data must be the sweep's (`dataset` is its description).
+    pub fn train_on(
+        &self,
+        dir: &Path,
+        data: &dyn crate::train::TrainData,
+        schedule: Schedule,
+        progress: impl FnMut(&RunRecord, &RunSummary),
+    ) -> Result<RunSummary, SweepError> {
+        if self.dataset != data.describe() {
+            return Err(SweepError::Dataset {
+                declared: self.dataset.clone(),
+                actual: data.describe(),
+            });
+        }
+        self.run_concurrently(
+            dir,
+            schedule.shard,
+            schedule.budget_seconds,
+            schedule.concurrency,
+            |sample, ckpt| self.train_sample(sample, data, ckpt),
+            progress,
+        )
+    }
+
     /// Run (or resume) the whole sweep into `dir` on this machine, training every sample on
     /// `data`, printing one line per finished run; returns everything recorded there.
     ///
@@ -466,32 +492,19 @@ impl Sweep {
         data: &dyn crate::train::TrainData,
     ) -> Result<SweepResults, SweepError> {
         let dir = dir.as_ref();
-        if self.dataset != data.describe() {
-            return Err(SweepError::Dataset {
-                declared: self.dataset.clone(),
-                actual: data.describe(),
-            });
-        }
-        let summary = self.run_concurrently(
-            dir,
-            Shard::WHOLE,
-            None,
-            Concurrency::auto(),
-            |sample, ckpt| self.train_sample(sample, data, ckpt),
-            |r, s| {
-                println!(
-                    "{} {}/{}: {:.2} MF, error {}, {:.0} img/s, {:.1} s",
-                    self.space.name(),
-                    s.skipped + s.finished,
-                    self.n,
-                    r.sample.complexity.flops as f64 / 1e6,
-                    r.best_error
-                        .map_or("diverged".into(), |e| format!("{e:.2}%")),
-                    r.images_per_second,
-                    r.seconds
-                )
-            },
-        )?;
+        let summary = self.train_on(dir, data, Schedule::default(), |r, s| {
+            println!(
+                "{} {}/{}: {:.2} MF, error {}, {:.0} img/s, {:.1} s",
+                self.space.name(),
+                s.skipped + s.finished,
+                self.n,
+                r.sample.complexity.flops as f64 / 1e6,
+                r.best_error
+                    .map_or("diverged".into(), |e| format!("{e:.2}%")),
+                r.images_per_second,
+                r.seconds
+            )
+        })?;
         if summary.skipped > 0 {
             println!(
                 "{}: {} runs were already recorded",

@@ -26,6 +26,28 @@ use super::{Appender, RunSummary, SweepError};
 use crate::space::Sample;
 use crate::train::RunRecord;
 
+/// Which runs of a sweep one process trains, for how long, and how many at once: what
+/// `regnet-lab sweep` and `evidence` take as `--shard`, `--time-budget` and `--concurrency`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    /// The indices this process trains (`Shard::WHOLE`: all of them).
+    pub shard: super::Shard,
+    /// Stop launching runs after this many seconds (runs in progress finish).
+    pub budget_seconds: Option<f64>,
+    pub concurrency: Concurrency,
+}
+
+impl Default for Schedule {
+    /// The whole sweep, no time limit, [`Concurrency::auto`].
+    fn default() -> Self {
+        Schedule {
+            shard: super::Shard::WHOLE,
+            budget_seconds: None,
+            concurrency: Concurrency::auto(),
+        }
+    }
+}
+
 /// Below this many flops (at the training resolution) `auto` trains a model on one thread,
 /// side by side with another: the cpu-budget sweep's 1–6 MF models gained 1.14× (module docs);
 /// larger models were not measured to gain (`examples/concurrency.rs`: 0.92–0.99× for most
