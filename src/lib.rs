@@ -27,6 +27,7 @@ pub mod model;
 pub mod ops;
 pub mod plot;
 pub mod prelude;
+pub mod random;
 pub mod refine;
 pub mod runtime;
 pub mod space;

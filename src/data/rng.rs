@@ -5,7 +5,7 @@
 //! `next_u64`, so a split, a shuffle or an augmentation is the same on every machine and in
 //! every version of `rand` — a training record's seed is enough to replay its data order.
 
-use rand::{RngCore, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// What a stream is used for; separate purposes never share random numbers.
@@ -31,32 +31,17 @@ pub(crate) fn stream(seed: u64, purpose: Purpose, epoch: u64) -> ChaCha8Rng {
     rng
 }
 
-/// A uniform integer in `0..n` (`n > 0`), by rejection so that it has no modulo bias.
-pub(crate) fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
-    debug_assert!(n > 0);
-    // Accept x < 2^64 - (2^64 mod n), a multiple of n.
-    let rem = (u64::MAX % n + 1) % n;
-    // Values 0..=limit number 2^64 - rem, a multiple of n.
-    let limit = u64::MAX - rem;
-    loop {
-        let x = rng.next_u64();
-        if x <= limit {
-            return x % n;
-        }
-    }
-}
+pub(crate) use crate::random::below;
 
 /// Fisher–Yates shuffle drawing with [`below`].
 pub(crate) fn shuffle<T>(rng: &mut ChaCha8Rng, items: &mut [T]) {
-    for i in (1..items.len()).rev() {
-        let j = below(rng, i as u64 + 1) as usize;
-        items.swap(i, j);
-    }
+    crate::random::shuffle_with(items, |k| below(rng, k as u64) as usize);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::RngCore;
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
@@ -68,15 +53,5 @@ mod tests {
         let c = stream(7, Purpose::Augment, 3).next_u64();
         let d = stream(8, Purpose::Shuffle, 3).next_u64();
         assert!(a[0] != b && a[0] != c && a[0] != d);
-    }
-
-    #[test]
-    fn below_stays_in_range() {
-        let mut rng = stream(1, Purpose::Augment, 0);
-        for n in [1u64, 2, 3, 9, 1000, u64::MAX] {
-            for _ in 0..100 {
-                assert!(below(&mut rng, n) < n);
-            }
-        }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{RangeSelection, RefineError, SuggestOptions, mix, split_indices};
+use super::{RangeSelection, RefineError, SuggestOptions, split_indices};
 use crate::space::{AnyNetSpec, Constraint, Family, Property, RegNetParams};
 use crate::stats::{GoodRange, good_range};
 use crate::sweep::SweepResults;
@@ -330,10 +330,10 @@ pub(crate) fn range_candidates(
         if values.iter().any(|v| !v.is_finite()) {
             continue;
         }
-        let gr_opts = opts
-            .good_range
-            .clone()
-            .seed(mix(opts.seed, 0x6005_0000 + k as u64));
+        let gr_opts = opts.good_range.clone().seed(crate::random::derive_seed(
+            opts.seed,
+            0x6005_0000 + k as u64,
+        ));
         let range = good_range(&errors, &values, &gr_opts)?;
         let integral = values.iter().all(|v| v.fract() == 0.0);
         let (lo, hi) = if integral {

@@ -86,6 +86,7 @@ pub use catalogue::{
 };
 pub use correct::{Correction, adjust_pvalues};
 
+use crate::random::{derive_seed, fnv1a, shuffle_with};
 use crate::space::{Constraint, DesignSpace, Sample, SpaceDescription};
 use crate::stats::{
     Edf, GoodRangeOptions, KsTest, StatsError, ks_2samp, percentile, portable_index,
@@ -493,22 +494,6 @@ impl Suggestions {
     }
 }
 
-/// SplitMix64 of `seed` and a stream id: independent seeds for each use.
-pub(crate) fn mix(seed: u64, stream: u64) -> u64 {
-    let mut z = seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// FNV-1a of a name: a candidate's bootstrap seed depends on its name, not its position.
-fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 const SPLIT_STREAM: u64 = 0x5911_7000;
 const SPACE_STREAM: u64 = 0x5AACE;
 
@@ -516,11 +501,8 @@ const SPACE_STREAM: u64 = 0x5AACE;
 /// `round(n · fraction)` indices (sorted) derive, the rest (sorted) test.
 pub(crate) fn split_indices(n: usize, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut idx: Vec<usize> = (0..n).collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(mix(seed, SPLIT_STREAM));
-    for i in (1..n).rev() {
-        let j = portable_index(&mut rng, i + 1);
-        idx.swap(i, j);
-    }
+    let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(seed, SPLIT_STREAM));
+    shuffle_with(&mut idx, |k| portable_index(&mut rng, k));
     let k = ((n as f64 * fraction).round() as usize).min(n);
     let (mut a, mut b) = (idx[..k].to_vec(), idx[k..].to_vec());
     a.sort_unstable();
@@ -695,7 +677,7 @@ fn space_samples(
         return None;
     };
     let space = DesignSpace::from_description(m.space.clone());
-    let seed = mix(opts.seed ^ m.seed, SPACE_STREAM);
+    let seed = derive_seed(opts.seed ^ m.seed, SPACE_STREAM);
     let drawn: Result<Vec<Sample>, _> = (0..opts.share_samples as u64)
         .into_par_iter()
         .map(|i| space.sample(seed, i))
@@ -806,7 +788,7 @@ fn evaluate(
     let enough = n_kept >= opts.min_models && n_rejected >= opts.min_models;
     let (ks, mean_diff, q25_diff) = if enough {
         let ks = ks_2samp(&kept, &rejected)?;
-        let seed = mix(opts.seed, name_hash(&candidate.name));
+        let seed = derive_seed(opts.seed, fnv1a(&candidate.name));
         let (m, q) = bootstrap_diffs(&kept, &rejected, opts.resamples, opts.alpha, seed);
         (Some(ks), Some(m), Some(q))
     } else {

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use rand::{RngCore, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,7 @@ use super::sample::Sample;
 use super::spec::{AnyNetSpec, AnyNetSpecData, BlockKind, StageSpec};
 use super::{SpaceError, round_half_even};
 use crate::complexity::complexity;
+use crate::random::{index_by_unit, unit};
 
 /// The serialisable description of a design space (for sweep manifests).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -645,13 +646,8 @@ fn multisets(n: u128, k: u32) -> u128 {
     c
 }
 
-/// Uniform in [0, 1) from 53 random bits: platform- and crate-version-independent.
-fn unit(rng: &mut ChaCha8Rng) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
 fn pick<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [T]) -> &'a T {
-    &xs[((unit(rng) * xs.len() as f64) as usize).min(xs.len() - 1)]
+    &xs[index_by_unit(rng, xs.len())]
 }
 
 /// A uniformly random non-decreasing sequence of `k` values from the increasing list `xs`:
@@ -660,7 +656,7 @@ fn non_decreasing(rng: &mut ChaCha8Rng, xs: &[usize], k: usize) -> Vec<usize> {
     let slots = xs.len() + k - 1;
     let mut chosen: Vec<usize> = Vec::with_capacity(k);
     while chosen.len() < k {
-        let c = ((unit(rng) * slots as f64) as usize).min(slots - 1);
+        let c = index_by_unit(rng, slots);
         if !chosen.contains(&c) {
             chosen.push(c);
         }

@@ -299,7 +299,7 @@ fn power_at(
     };
     // One stream per n: the curve is reproducible point by point.
     let mut rng =
-        ChaCha8Rng::seed_from_u64(options.seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        ChaCha8Rng::seed_from_u64(options.seed ^ (n as u64).wrapping_mul(crate::random::GOLDEN));
     let (mut xa, mut xb) = (vec![0.0; n], vec![0.0; n]);
     let mut rejected = 0usize;
     for _ in 0..r {

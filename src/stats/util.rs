@@ -1,29 +1,9 @@
 //! Small shared pieces: portable random indices, numpy-compatible percentiles, and the
 //! filtering of diverged (non-finite) errors.
 
-use rand::RngCore;
-
 use super::{StatsError, invalid};
 
-/// A uniform index in `0..n` from a generator's `next_u64`, by Lemire's multiply-and-reject
-/// method. Written out here rather than taken from `rand`'s distributions so that the mapping
-/// from the seeded stream to indices is fixed by this crate and identical on every machine and
-/// every `rand` version. `n` must be at least 1 (returns 0 for `n == 0`).
-pub fn portable_index<R: RngCore>(rng: &mut R, n: usize) -> usize {
-    if n <= 1 {
-        return 0;
-    }
-    let n = n as u64;
-    let mut m = (rng.next_u64() as u128) * (n as u128);
-    if (m as u64) < n {
-        // Reject the few low products that would make small indices more likely.
-        let threshold = n.wrapping_neg() % n;
-        while (m as u64) < threshold {
-            m = (rng.next_u64() as u128) * (n as u128);
-        }
-    }
-    (m >> 64) as usize
-}
+pub use crate::random::portable_index;
 
 /// `count` indices in `0..n`, uniform, with replacement (as `numpy.random.choice(n, count)`),
 /// from a `ChaCha8Rng` seeded with `seed`. Exported so a test or notebook can re-run a
