@@ -7,10 +7,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use candle_core::{DType, Result as CResult, Tensor, Var};
+use candle_core::{Result as CResult, Tensor, Var};
 use candle_nn::{Init, ModuleT, VarBuilder};
 
 use super::ModelError;
+use crate::ops::stat_dtype;
 
 /// BatchNorm epsilon of the reference (PyTorch's default; pycls `BN.EPS`).
 pub const BN_EPS: f64 = 1e-5;
@@ -358,13 +359,8 @@ impl BatchNorm {
         ));
     }
 
-    fn shape4(&self) -> (usize, usize, usize, usize) {
-        (1, self.channels, 1, 1)
-    }
-
-    /// BatchNorm, then ReLU when `relu`. f32 on the CPU runs as one fused op each way
-    /// ([`crate::ops::batch_norm_train`], [`crate::ops::channel_affine`]); other devices and
-    /// dtypes compose candle ops.
+    /// BatchNorm, then ReLU when `relu`, through [`crate::ops::batch_norm_train`] and
+    /// [`crate::ops::channel_affine`] (fused on the CPU in f32, composed elsewhere).
     pub(crate) fn forward_act(&self, x: &Tensor, train: bool, relu: bool) -> CResult<Tensor> {
         if train {
             self.forward_train(x, relu)
@@ -385,42 +381,15 @@ impl BatchNorm {
                 "train mode needs more than one value per channel, got batch {n} at {h}×{w}"
             )
         }
-        let fused = crate::ops::batch_norm_train(
+        let (y, mean, var) = crate::ops::batch_norm_train(
             x,
             self.weight.as_tensor(),
             self.bias.as_tensor(),
             self.eps,
             relu,
         )?;
-        if let Some((y, st)) = fused {
-            let mean = Tensor::from_vec(st.mean, c, x.device())?;
-            let var = Tensor::from_vec(st.var, c, x.device())?;
-            self.update_running(mean, var, count)?;
-            return Ok(y);
-        }
-        let dtype = x.dtype();
-        let sd = stat_dtype(dtype);
-        let xf = x.to_dtype(sd)?;
-        // Reduce the contiguous spatial dims first, then the batch: candle's reduction over
-        // (0, 2, 3) at once is ~10× slower on NCHW (and every group has the same size, so the
-        // mean of means is the mean).
-        let mean = xf.mean_keepdim((2, 3))?.mean_keepdim(0)?;
-        let xc = (&xf - per_channel(&mean, &xf)?)?;
-        let var = xc.sqr()?.mean_keepdim((2, 3))?.mean_keepdim(0)?;
-        let gamma = self
-            .weight
-            .as_tensor()
-            .to_dtype(sd)?
-            .reshape(self.shape4())?;
-        let beta = self.bias.as_tensor().to_dtype(sd)?;
-        let scale = gamma.div(&(&var + self.eps)?.sqrt()?)?;
-        let y = ((xc * per_channel(&scale, &xf)?)? + per_channel(&beta, &xf)?)?.to_dtype(dtype)?;
-        self.update_running(
-            mean.detach().flatten_all()?,
-            var.detach().flatten_all()?,
-            count,
-        )?;
-        if relu { y.relu() } else { Ok(y) }
+        self.update_running(mean.detach(), var.detach(), count)?;
+        Ok(y)
     }
 
     /// Running statistics from a batch's mean and biased variance (`[C]`, in the statistics
@@ -442,8 +411,7 @@ impl BatchNorm {
         if c != self.channels {
             candle_core::bail!("expects {} channels, got {c}", self.channels)
         }
-        let dtype = x.dtype();
-        let sd = stat_dtype(dtype);
+        let sd = stat_dtype(x.dtype());
         // y = x · s + t with s = γ / sqrt(var + eps), t = β − mean · s: two full-size ops.
         let rv = self.running_var.as_tensor().detach();
         let rm = self.running_mean.as_tensor().detach();
@@ -453,34 +421,10 @@ impl BatchNorm {
             .to_dtype(sd)?
             .div(&(rv + self.eps)?.sqrt()?)?;
         let shift = (self.bias.as_tensor().to_dtype(sd)? - (rm * &scale)?)?;
-        if crate::ops::is_fast(x) {
-            return crate::ops::channel_affine(x, &scale, &shift, relu);
-        }
-        let scale = per_channel(&scale.to_dtype(dtype)?, x)?;
-        let shift = per_channel(&shift.to_dtype(dtype)?, x)?;
-        let y = ((x * scale)? + shift)?;
-        if relu { y.relu() } else { Ok(y) }
+        crate::ops::channel_affine(x, &scale, &shift, relu)
     }
 }
 
-/// Expand a per-channel tensor `[1, C, 1, 1]` (or `[C]`) to `x`'s shape `[N, C, H, W]` in two
-/// broadcasts, batch first, then space. The result is the same view as one `broadcast_as`, but
-/// candle's backward then sums the gradient over the contiguous spatial dims and then over the
-/// batch, instead of over `(0, 2, 3)` at once, which is ~10–70× slower on NCHW tensors.
-pub(crate) fn per_channel(t: &Tensor, x: &Tensor) -> CResult<Tensor> {
-    let (n, c, h, w) = x.dims4()?;
-    t.reshape((1, c, 1, 1))?
-        .broadcast_as((n, c, 1, 1))?
-        .broadcast_as((n, c, h, w))
-}
-
-/// The dtype BatchNorm statistics are computed and kept in: f32 for half types.
-pub(crate) fn stat_dtype(dtype: DType) -> DType {
-    match dtype {
-        DType::F16 | DType::BF16 => DType::F32,
-        d => d,
-    }
-}
 
 impl ModuleT for BatchNorm {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
