@@ -5,7 +5,7 @@ use candle_core::{Module, Result as CResult, Tensor};
 use candle_nn::{ModuleT, VarBuilder};
 
 use super::ModelError;
-use super::layers::{ConvBn, Layer, SqueezeExcitation, at};
+use super::layers::{Activation, ConvBn, ConvBnConfig, Layer, SqueezeExcitation, at};
 use crate::space::{AnyNetSpec, BlockKind, StageSpec, StemKind};
 
 /// The stem: conv → BN → ReLU (→ 3×3 max-pool stride 2 for the ResNet stem). Parameters
@@ -25,10 +25,7 @@ impl Stem {
                 vb,
                 spec.in_channels(),
                 spec.stem_width(),
-                kind.kernel(),
-                kind.stride(),
-                1,
-                false,
+                ConvBnConfig::kernel(kind.kernel()).stride(kind.stride()),
             )?,
         })
     }
@@ -44,7 +41,7 @@ impl Stem {
 
 impl ModuleT for Stem {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        let y = self.conv_bn.forward_act(xs, train, true)?;
+        let y = self.conv_bn.forward_act(xs, train, Activation::Relu)?;
         if self.kind.has_max_pool() {
             max_pool_3x3_s2_p1(&y, train).map_err(at("stem.3"))
         } else {
@@ -90,61 +87,122 @@ pub(crate) fn max_pool_3x3_s2_p1(x: &Tensor, train: bool) -> CResult<Tensor> {
     pool1d(&y, 2, h, ho)
 }
 
-/// Bottleneck block, the X block of paper §3.1 (Fig. 4): 1×1 (`f.a`) → 3×3 group conv with the
-/// stride (`f.b`) → [squeeze-excitation `f.se` for Y blocks] → 1×1 (`f.c`, no ReLU), plus a
-/// projection shortcut (`proj`, 1×1 conv stride s + BN) when the width or resolution changes;
-/// ReLU after the sum. With one group it is the ResNet bottleneck block.
+/// A residual block (paper §3.1, Fig. 4; pycls's `ResBottleneckBlock` / `ResBasicBlock`):
+/// `relu(shortcut(x) + f(x))`. The shortcut is a projection (`proj`: 1×1 conv with the block's
+/// stride, then BN) when the width or the resolution changes, the identity otherwise; `f` is
+/// the block's [`Transform`].
 #[derive(Debug, Clone)]
-pub struct BottleneckBlock {
+pub struct Block {
     proj: Option<ConvBn>,
-    a: ConvBn,
-    b: ConvBn,
-    se: Option<SqueezeExcitation>,
-    c: ConvBn,
+    f: Transform,
 }
 
-impl BottleneckBlock {
-    pub(crate) fn new(
+/// The residual branch of a [`Block`].
+#[derive(Debug, Clone)]
+pub enum Transform {
+    /// X, Y (with SE) and ResNet bottleneck blocks.
+    Bottleneck(Box<BottleneckTransform>),
+    /// ResNet basic blocks.
+    Basic(Box<BasicTransform>),
+}
+
+impl Block {
+    /// A block from `w_in` to `w_out` channels at `stride`, its branch built under `f`.
+    fn new(
         vb: &VarBuilder,
         w_in: usize,
-        stage: &StageSpec,
+        w_out: usize,
         stride: usize,
-        w_se: Option<usize>,
+        f: impl FnOnce(&VarBuilder) -> Result<Transform, ModelError>,
     ) -> Result<Self, ModelError> {
-        let w_out = stage.width;
-        let w_b = stage.bottleneck_width();
-        let groups = stage.groups();
         let proj = if w_in != w_out || stride != 1 {
-            Some(ConvBn::new(
-                &vb.pp("proj"),
-                w_in,
-                w_out,
-                1,
-                stride,
-                1,
-                false,
-            )?)
+            let cfg = ConvBnConfig::kernel(1).stride(stride);
+            Some(ConvBn::new(&vb.pp("proj"), w_in, w_out, cfg)?)
         } else {
             None
         };
-        let f = vb.pp("f");
-        Ok(BottleneckBlock {
+        Ok(Block {
             proj,
-            a: ConvBn::new(&f.pp("a"), w_in, w_b, 1, 1, 1, false)?,
-            b: ConvBn::new(&f.pp("b"), w_b, w_b, 3, stride, groups, false)?,
-            // SE width from the block's *input* width (reference regnet.md §8), applied to w_b.
-            se: match w_se {
-                Some(w_se) => Some(SqueezeExcitation::new(&f.pp("se"), w_b, w_se)?),
-                None => None,
-            },
-            c: ConvBn::new(&f.pp("c"), w_b, w_out, 1, 1, 1, true)?,
+            f: f(&vb.pp("f"))?,
         })
+    }
+
+    /// The residual branch.
+    pub fn transform(&self) -> &Transform {
+        &self.f
     }
 
     pub(crate) fn visit<'a>(&'a self, f: &mut dyn FnMut(Layer<'a>)) {
         if let Some(p) = &self.proj {
             p.visit(f);
         }
+        match &self.f {
+            Transform::Bottleneck(t) => t.visit(f),
+            Transform::Basic(t) => t.visit(f),
+        }
+    }
+}
+
+impl ModuleT for Block {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
+        let y = match &self.f {
+            Transform::Bottleneck(t) => t.forward_t(xs, train)?,
+            Transform::Basic(t) => t.forward_t(xs, train)?,
+        };
+        let shortcut = match &self.proj {
+            Some(p) => p.forward_t(xs, train)?,
+            None => xs.clone(),
+        };
+        // One fused op on the CPU (`ops::add_relu`).
+        crate::ops::add_relu(&shortcut, &y)
+    }
+}
+
+/// The bottleneck branch, the X block of paper §3.1 (Fig. 4): 1×1 (`f.a`) → 3×3 group conv
+/// with the stride (`f.b`) → [squeeze-excitation `f.se` for Y blocks] → 1×1 (`f.c`, no ReLU).
+/// With one group it is the ResNet bottleneck.
+#[derive(Debug, Clone)]
+pub struct BottleneckTransform {
+    a: ConvBn,
+    b: ConvBn,
+    se: Option<SqueezeExcitation>,
+    c: ConvBn,
+}
+
+impl BottleneckTransform {
+    fn new(
+        f: &VarBuilder,
+        w_in: usize,
+        stage: &StageSpec,
+        stride: usize,
+        w_se: Option<usize>,
+    ) -> Result<Self, ModelError> {
+        let (w_out, w_b) = (stage.width, stage.bottleneck_width());
+        Ok(BottleneckTransform {
+            a: ConvBn::new(&f.pp("a"), w_in, w_b, ConvBnConfig::kernel(1))?,
+            b: ConvBn::new(
+                &f.pp("b"),
+                w_b,
+                w_b,
+                ConvBnConfig::kernel(3)
+                    .stride(stride)
+                    .groups(stage.groups()),
+            )?,
+            // SE width from the block's *input* width (docs/regnet.md, "Y block"), applied to w_b.
+            se: match w_se {
+                Some(w_se) => Some(SqueezeExcitation::new(&f.pp("se"), w_b, w_se)?),
+                None => None,
+            },
+            c: ConvBn::new(
+                &f.pp("c"),
+                w_b,
+                w_out,
+                ConvBnConfig::kernel(1).ends_branch(),
+            )?,
+        })
+    }
+
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(Layer<'a>)) {
         self.a.visit(f);
         self.b.visit(f);
         if let Some(se) = &self.se {
@@ -154,107 +212,53 @@ impl BottleneckBlock {
     }
 }
 
-impl ModuleT for BottleneckBlock {
+impl ModuleT for BottleneckTransform {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        let y = self.a.forward_act(xs, train, true)?;
-        let y = self.b.forward_act(&y, train, true)?;
+        let y = self.a.forward_act(xs, train, Activation::Relu)?;
+        let y = self.b.forward_act(&y, train, Activation::Relu)?;
         let y = match &self.se {
             Some(se) => se.forward(&y)?,
             None => y,
         };
-        let y = self.c.forward_t(&y, train)?;
-        let shortcut = match &self.proj {
-            Some(p) => p.forward_t(xs, train)?,
-            None => xs.clone(),
-        };
-        // One fused op on the CPU (`ops::add_relu`).
-        crate::ops::add_relu(&shortcut, &y)
+        self.c.forward_t(&y, train)
     }
 }
 
-/// ResNet basic block: 3×3 (`f.a`, stride here) → BN → ReLU → 3×3 (`f.b`) → BN, projection
-/// shortcut as in the X block, ReLU after the sum.
+/// The ResNet basic branch: 3×3 (`f.a`, with the stride) → BN → ReLU → 3×3 (`f.b`) → BN.
 #[derive(Debug, Clone)]
-pub struct BasicBlock {
-    proj: Option<ConvBn>,
+pub struct BasicTransform {
     a: ConvBn,
     b: ConvBn,
 }
 
-impl BasicBlock {
-    pub(crate) fn new(
-        vb: &VarBuilder,
-        w_in: usize,
-        w_out: usize,
-        stride: usize,
-    ) -> Result<Self, ModelError> {
-        let proj = if w_in != w_out || stride != 1 {
-            Some(ConvBn::new(
-                &vb.pp("proj"),
+impl BasicTransform {
+    fn new(f: &VarBuilder, w_in: usize, w_out: usize, stride: usize) -> Result<Self, ModelError> {
+        Ok(BasicTransform {
+            a: ConvBn::new(
+                &f.pp("a"),
                 w_in,
                 w_out,
-                1,
-                stride,
-                1,
-                false,
-            )?)
-        } else {
-            None
-        };
-        let f = vb.pp("f");
-        Ok(BasicBlock {
-            proj,
-            a: ConvBn::new(&f.pp("a"), w_in, w_out, 3, stride, 1, false)?,
-            b: ConvBn::new(&f.pp("b"), w_out, w_out, 3, 1, 1, true)?,
+                ConvBnConfig::kernel(3).stride(stride),
+            )?,
+            b: ConvBn::new(
+                &f.pp("b"),
+                w_out,
+                w_out,
+                ConvBnConfig::kernel(3).ends_branch(),
+            )?,
         })
     }
 
-    pub(crate) fn visit<'a>(&'a self, f: &mut dyn FnMut(Layer<'a>)) {
-        if let Some(p) = &self.proj {
-            p.visit(f);
-        }
+    fn visit<'a>(&'a self, f: &mut dyn FnMut(Layer<'a>)) {
         self.a.visit(f);
         self.b.visit(f);
     }
 }
 
-impl ModuleT for BasicBlock {
+impl ModuleT for BasicTransform {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        let y = self.a.forward_act(xs, train, true)?;
-        let y = self.b.forward_t(&y, train)?;
-        let shortcut = match &self.proj {
-            Some(p) => p.forward_t(xs, train)?,
-            None => xs.clone(),
-        };
-        // One fused op on the CPU (`ops::add_relu`).
-        crate::ops::add_relu(&shortcut, &y)
-    }
-}
-
-/// One residual block of any kind.
-#[derive(Debug, Clone)]
-pub enum Block {
-    /// X, Y (with SE) and ResNet bottleneck blocks.
-    Bottleneck(Box<BottleneckBlock>),
-    /// ResNet basic block.
-    Basic(Box<BasicBlock>),
-}
-
-impl Block {
-    pub(crate) fn visit<'a>(&'a self, f: &mut dyn FnMut(Layer<'a>)) {
-        match self {
-            Block::Bottleneck(b) => b.visit(f),
-            Block::Basic(b) => b.visit(f),
-        }
-    }
-}
-
-impl ModuleT for Block {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        match self {
-            Block::Bottleneck(b) => b.forward_t(xs, train),
-            Block::Basic(b) => b.forward_t(xs, train),
-        }
+        let y = self.a.forward_act(xs, train, Activation::Relu)?;
+        self.b.forward_t(&y, train)
     }
 }
 
@@ -279,20 +283,22 @@ impl Stage {
         for j in 0..stage.depth {
             let vb = vb.pp(format!("block{index}-{j}"));
             let stride = if j == 0 { stage.stride } else { 1 };
-            let block = match spec.block() {
-                BlockKind::X | BlockKind::Y | BlockKind::ResBottleneck => {
-                    Block::Bottleneck(Box::new(BottleneckBlock::new(
-                        &vb,
-                        w,
-                        stage,
-                        stride,
-                        spec.se_width(w),
-                    )?))
-                }
-                BlockKind::ResBasic => {
-                    Block::Basic(Box::new(BasicBlock::new(&vb, w, stage.width, stride)?))
-                }
-            };
+            let block = Block::new(&vb, w, stage.width, stride, |f| {
+                Ok(match spec.block() {
+                    BlockKind::X | BlockKind::Y | BlockKind::ResBottleneck => {
+                        Transform::Bottleneck(Box::new(BottleneckTransform::new(
+                            f,
+                            w,
+                            stage,
+                            stride,
+                            spec.se_width(w),
+                        )?))
+                    }
+                    BlockKind::ResBasic => {
+                        Transform::Basic(Box::new(BasicTransform::new(f, w, stage.width, stride)?))
+                    }
+                })
+            })?;
             blocks.push(block);
             w = stage.width;
         }

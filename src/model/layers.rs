@@ -359,9 +359,10 @@ impl BatchNorm {
         ));
     }
 
-    /// BatchNorm, then ReLU when `relu`, through [`crate::ops::batch_norm_train`] and
+    /// BatchNorm, then `act`, through [`crate::ops::batch_norm_train`] and
     /// [`crate::ops::channel_affine`] (fused on the CPU in f32, composed elsewhere).
-    pub(crate) fn forward_act(&self, x: &Tensor, train: bool, relu: bool) -> CResult<Tensor> {
+    pub(crate) fn forward_act(&self, x: &Tensor, train: bool, act: Activation) -> CResult<Tensor> {
+        let relu = act == Activation::Relu;
         if train {
             self.forward_train(x, relu)
         } else {
@@ -425,11 +426,17 @@ impl BatchNorm {
     }
 }
 
-
 impl ModuleT for BatchNorm {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        self.forward_act(xs, train, false)
+        self.forward_act(xs, train, Activation::None)
     }
+}
+
+/// What follows a BatchNorm: nothing, or a ReLU fused into the same op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    None,
+    Relu,
 }
 
 /// Convolution followed by BatchNorm (torchvision's `Conv2dNormActivation` without the
@@ -440,28 +447,60 @@ pub struct ConvBn {
     pub bn: BatchNorm,
 }
 
+/// How a [`ConvBn`] is built, as candle-nn's `Conv2dConfig`: a `kernel`×`kernel` convolution
+/// (padding `kernel / 2`) with `stride` and `groups`, and whether its BatchNorm ends a residual
+/// branch (its γ is then zero-initialised when the model asks for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvBnConfig {
+    pub kernel: usize,
+    pub stride: usize,
+    pub groups: usize,
+    pub ends_branch: bool,
+}
+
+impl ConvBnConfig {
+    /// A `kernel`×`kernel` convolution, stride 1, one group, not ending a branch.
+    pub fn kernel(kernel: usize) -> Self {
+        ConvBnConfig {
+            kernel,
+            stride: 1,
+            groups: 1,
+            ends_branch: false,
+        }
+    }
+    pub fn stride(self, stride: usize) -> Self {
+        ConvBnConfig { stride, ..self }
+    }
+    pub fn groups(self, groups: usize) -> Self {
+        ConvBnConfig { groups, ..self }
+    }
+    /// The last BatchNorm of a residual branch.
+    pub fn ends_branch(self) -> Self {
+        ConvBnConfig {
+            ends_branch: true,
+            ..self
+        }
+    }
+}
+
 impl ConvBn {
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         vb: &VarBuilder,
         in_channels: usize,
         out_channels: usize,
-        kernel: usize,
-        stride: usize,
-        groups: usize,
-        branch_final: bool,
+        cfg: ConvBnConfig,
     ) -> Result<Self, ModelError> {
         Ok(ConvBn {
             conv: Conv2d::new(
                 &vb.pp("0"),
                 in_channels,
                 out_channels,
-                kernel,
-                stride,
-                groups,
+                cfg.kernel,
+                cfg.stride,
+                cfg.groups,
                 false,
             )?,
-            bn: BatchNorm::new(&vb.pp("1"), out_channels, branch_final)?,
+            bn: BatchNorm::new(&vb.pp("1"), out_channels, cfg.ends_branch)?,
         })
     }
 
@@ -472,17 +511,17 @@ impl ConvBn {
 }
 
 impl ConvBn {
-    /// Convolution, BatchNorm, then ReLU when `relu` (fused into the BatchNorm op on the CPU).
-    pub(crate) fn forward_act(&self, xs: &Tensor, train: bool, relu: bool) -> CResult<Tensor> {
+    /// Convolution, BatchNorm, then `act` (a ReLU is fused into the BatchNorm op on the CPU).
+    pub(crate) fn forward_act(&self, xs: &Tensor, train: bool, act: Activation) -> CResult<Tensor> {
         use candle_core::Module;
         let y = self.conv.forward(xs)?;
-        self.bn.forward_act(&y, train, relu)
+        self.bn.forward_act(&y, train, act)
     }
 }
 
 impl ModuleT for ConvBn {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
-        self.forward_act(xs, train, false)
+        self.forward_act(xs, train, Activation::None)
     }
 }
 

@@ -6,7 +6,7 @@
 //! ResNet basic and bottleneck blocks used as baselines. It is made of struct modules that
 //! implement [`candle_nn::ModuleT`], so the train flag reaches every BatchNorm: in train mode BN
 //! normalises with batch statistics and updates its running statistics with the reference
-//! momentum 0.1 and eps 1e-5 (regnet.md §2).
+//! momentum 0.1 and eps 1e-5 (docs/regnet.md, "Networks").
 //!
 //! Parameters are named as torchvision names its RegNets (`stem.0.weight`,
 //! `trunk_output.block1.block1-0.f.a.0.weight`, `…f.se.fc1.weight`, `fc.weight`), so a
@@ -44,7 +44,7 @@ use candle_core::{DType, Device, Result as CResult, Tensor, Var};
 use candle_nn::{ModuleT, VarBuilder};
 use thiserror::Error;
 
-pub use blocks::{BasicBlock, Block, BottleneckBlock, Stage, Stem};
+pub use blocks::{BasicTransform, Block, BottleneckTransform, Stage, Stem, Transform};
 pub use layers::{
     BN_EPS, BN_MOMENTUM, BatchNorm, Conv2d, ConvBn, Layer, Linear, NamedParam, ParamInit,
     ParamKind, SqueezeExcitation,
@@ -217,9 +217,9 @@ impl AnyNet {
         Ok(net)
     }
 
-    /// Re-initialise every parameter as the reference does (pycls `init_weights`,
-    /// regnet.md §2): conv weights N(0, sqrt(2 / fan_out)) with fan_out = k·k·out_channels
-    /// (not divided by the groups); BN γ = 1, β = 0, except γ = 0 for the last BN of each
+    /// Re-initialise every parameter as the reference does (pycls `init_weights`;
+    /// docs/regnet.md, "Networks"): conv weights N(0, sqrt(2 / fan_out)) with
+    /// fan_out = k·k·out_channels (not divided by the groups); BN γ = 1, β = 0, except γ = 0 for the last BN of each
     /// residual branch when `zero_init` is on; linear N(0, 0.01), bias 0; the SE convs' biases
     /// keep PyTorch's default U(±1/sqrt(fan_in)) since the reference touches conv weights only.
     /// BN running statistics are reset to mean 0, variance 1. Seeded: the same seed gives the

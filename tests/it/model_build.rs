@@ -142,7 +142,7 @@ fn names_follow_torchvision() -> Result<()> {
             "trunk_output.block1.block1-0.f.b.0.weight",
             vec![24, 8, 3, 3],
         ),
-        // SE width from the block's input width: round(32 · 0.25) = 8 (regnet.md §8).
+        // SE width from the block's input width: round(32 · 0.25) = 8 (docs/regnet.md, "Y block").
         (
             "trunk_output.block1.block1-0.f.se.fc1.weight",
             vec![8, 24, 1, 1],

@@ -125,7 +125,8 @@ struct Described {
 /// produced rather than from the zoo's (d, w0, wa, wm, g): torchvision rounds widths with
 /// `_make_divisible` (half-up, never more than 10 % below the target), pycls rounds half to even,
 /// so e.g. torchvision's regnet_x_400mf ends at 400 channels where pycls's RegNetX-400MF ends at
-/// 384 (regnet.md §8). Its weights only load into the torchvision-shaped spec.
+/// 384 (docs/regnet.md, "Details that re-implementations get wrong"). Its weights only load
+/// into the torchvision-shaped spec.
 fn torchvision_spec(name: &str) -> Result<AnyNetSpec> {
     let path = fixture_dir().join(format!("{name}.json"));
     let d: Described = serde_json::from_str(&std::fs::read_to_string(&path)?)
