@@ -308,7 +308,8 @@ fn main() -> Result<()> {
             .iter()
             .find(|c| c.name == name)
             .context("unknown case")?;
-        return child(case, iters_of(case));
+        // On a worker of rayon's pool, as training runs (`ops::on_pool`).
+        return ops::on_pool(|| child(case, iters_of(case)));
     }
     // `cargo bench --bench train_step -- train conv` runs only the named cases.
     let only: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with('-')).collect();

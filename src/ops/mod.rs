@@ -217,6 +217,27 @@ pub fn add_relu(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// Run `f` on a worker thread of rayon's global pool, or right here when already on one.
+///
+/// Why: the fast ops split their work with rayon. Called from a thread outside the pool (a
+/// program's main thread, a notebook cell), every parallel call hands its work to the pool and
+/// sleeps on a latch until it comes back: a futex wake and a wait per op, thousands per
+/// training step (about a tenth of a 1-thread step in `perf`). From a worker the calls run
+/// inline. Training and evaluation (`train::train_model`, `train::evaluate_blocks`) run their
+/// whole loop through this; the gain is measured in README "Performance".
+///
+/// ```
+/// let on_worker = regnet_lab::ops::on_pool(|| rayon::current_thread_index().is_some());
+/// assert!(on_worker);
+/// ```
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if rayon::current_thread_index().is_some() {
+        f()
+    } else {
+        rayon::scope(|_| f())
+    }
+}
+
 /// Keep freed tensor buffers in the heap instead of returning them to the kernel.
 ///
 /// Why: by default glibc serves every allocation above 128 KiB — every activation tensor —

@@ -143,8 +143,17 @@ pub struct Evaluation {
     pub blocks: Vec<f64>,
 }
 
-/// [`evaluate`], with the per-block errors of [`Evaluation::blocks`].
+/// [`evaluate`], with the per-block errors of [`Evaluation::blocks`]. Runs on a worker of
+/// rayon's pool ([`crate::ops::on_pool`]).
 pub fn evaluate_blocks(
+    model: &AnyNet,
+    data: &dyn TrainData,
+    batch_size: usize,
+) -> Result<Evaluation, TrainError> {
+    crate::ops::on_pool(|| evaluate_on_this_thread(model, data, batch_size))
+}
+
+fn evaluate_on_this_thread(
     model: &AnyNet,
     data: &dyn TrainData,
     batch_size: usize,
@@ -244,19 +253,34 @@ pub fn train_with(
     data: &dyn TrainData,
     cfg: &TrainConfig,
     checkpoint_dir: Option<&Path>,
-    on_event: &mut dyn FnMut(&Event),
+    on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<RunRecord, TrainError> {
     train_model(spec, regnet, data, cfg, checkpoint_dir, on_event).map(|(record, _)| record)
 }
 
 /// [`train_with`], also returning the trained network.
+///
+/// The whole run happens on a worker of rayon's pool ([`crate::ops::on_pool`]), so that the
+/// fast ops' parallel calls run inline instead of handing work across threads.
 pub fn train_model(
     spec: &AnyNetSpec,
     regnet: Option<&RegNetParams>,
     data: &dyn TrainData,
     cfg: &TrainConfig,
     checkpoint_dir: Option<&Path>,
-    on_event: &mut dyn FnMut(&Event),
+    on_event: &mut (dyn FnMut(&Event) + Send),
+) -> Result<(RunRecord, AnyNet), TrainError> {
+    crate::ops::on_pool(|| run_on_this_thread(spec, regnet, data, cfg, checkpoint_dir, on_event))
+}
+
+/// The body of [`train_model`].
+fn run_on_this_thread(
+    spec: &AnyNetSpec,
+    regnet: Option<&RegNetParams>,
+    data: &dyn TrainData,
+    cfg: &TrainConfig,
+    checkpoint_dir: Option<&Path>,
+    on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<(RunRecord, AnyNet), TrainError> {
     if cfg.batch_size == 0 {
         return Err(TrainError::Config("batch_size must be at least 1".into()));
