@@ -1,6 +1,6 @@
 //! Sampling + complexity throughput: the design-space method samples and counts many models
 //! (rejection into a flops regime rejects most draws), so this must be cheap.
-//! Target (issue 2): 10^6 RegNet specs sampled and counted in under 1 s on 2 cores.
+//! Target: 10^6 RegNet specs sampled and counted in under 1 s on 2 cores.
 //!
 //! Run: `cargo bench --bench sampling` (prints a table; medians of 5 runs).
 

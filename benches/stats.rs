@@ -1,4 +1,4 @@
-//! Statistics throughput. Target (issue 7): the bootstrap good range (2500 resamples of 25%)
+//! Statistics throughput. Target: the bootstrap good range (2500 resamples of 25%)
 //! over 500 models × 6 properties in under 50 ms. The other rows size the rest of the module
 //! on a 500-model sweep.
 //!

@@ -1,6 +1,6 @@
 //! regnet-lab against PyTorch CPU, side by side, on the same network, batch and threads.
 //!
-//! Cases (issue 5): (1) a training step — forward, backward, SGD update — of the RegNetX-200MF
+//! Cases: (1) a training step — forward, backward, SGD update — of the RegNetX-200MF
 //! body (depths 1, 1, 4, 7; widths 24, 56, 152, 368; group width 8) behind a 3×3 stride-1
 //! stem of width 24, at 32×32×3, batch 128, f32; (2) the same network, inference only; (3) one
 //! grouped 3×3 convolution (152 channels, group width 8, 8×8, batch 128), forward and

@@ -392,7 +392,7 @@ fn record_line(r: &RunRecord) -> String {
 
 fn main() -> ExitCode {
     // candle's element-wise thread pool spins before sleeping and takes the cores from the fast
-    // conv/BN ops' workers; a short spin measured +25 % on the train step (issue 5 notes).
+    // conv/BN ops' workers (docs/performance.md, "candle's spin limit").
     // Set before any thread exists; a value in the environment wins.
     if std::env::var_os("CANDLE_BARRIER_POOL_SPIN_LIMIT").is_none() {
         // SAFETY: single-threaded here, nothing reads the environment concurrently.
@@ -538,8 +538,7 @@ fn train(args: TrainArgs) -> Result<()> {
     let cfg = run.config()?;
     check_fits(&spec, &data)?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let steps = data.steps_per_epoch(cfg.batch_size);
-    let steps = cfg.max_steps_per_epoch.map_or(steps, |m| m.min(steps)) as u64 * cfg.epochs as u64;
+    let steps = cfg.steps_per_epoch(&data) as u64 * cfg.epochs as u64;
     let bar = spinner(steps, "train");
     let mut on_event = |e: &Event| match (&bar, e) {
         (Some(b), Event::Step { step, .. }) => b.set_position(*step as u64),

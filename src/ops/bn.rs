@@ -2,11 +2,9 @@
 //! affine map that evaluation mode reduces to.
 //!
 //! Why: composed from candle tensor ops, one training-mode BatchNorm is about ten full-size
-//! element-wise ops forward and as many again backward, each allocating a fresh tensor — in the
-//! measured plain-candle step ~19 % of the time went to element-wise ops and ~1/3 to page faults
-//! on fresh allocations. A fused BatchNorm+ReLU op with the closed-form backward was measured
-//! 2.2–2.6× faster on the whole step with 3× less peak memory
-//! (README, "Performance").
+//! element-wise ops forward and as many again backward, each allocating a fresh tensor. One
+//! fused op with the closed-form backward removes them (`docs/performance.md`, "Fused
+//! BatchNorm + ReLU").
 //!
 //! Arithmetic is PyTorch's: normalise with the batch mean and the *biased* variance,
 //! `y = γ (x − μ) / sqrt(σ² + eps) + β`, then ReLU if asked. Per-channel sums are accumulated

@@ -3,10 +3,9 @@
 //!
 //! Why: candle 0.11 runs a grouped convolution as split → one convolution per group → concat,
 //! and its backward computes the input gradient with `conv_transpose2d`, a direct loop without
-//! GEMM, padding and adding a full-size zero tensor per group. Measured on this kind of machine
-//! (README, "Performance"), a single op doing forward, input gradient and
-//! weight gradient by GEMM with the groups inside made the whole RegNetX-200MF train step
-//! 2.1–2.4× faster. Every X/Y block's 3×3 convolution is grouped, so this is the hot path.
+//! GEMM, padding and adding a full-size zero tensor per group. A single op doing forward, input
+//! gradient and weight gradient by GEMM with the groups inside is much faster
+//! (`docs/performance.md`). Every X/Y block's 3×3 convolution is grouped: this is the hot path.
 //!
 //! Layout: NCHW, f32, square kernels, dilation 1. Work is split over images (each worker keeps
 //! its own im2col buffer and, in backward, its own weight-gradient accumulator), and every GEMM
@@ -24,17 +23,15 @@ use super::{ConvAlgorithm, cpu_f32, direct, simd, with_f32};
 /// Widest group (input channels per group) that [`ConvAlgorithm::Auto`] gives the direct
 /// kernel at stride 1 and at stride 2; wider groups make GEMMs large enough to win. At stride
 /// 2 the direct kernel does 16/9 of the multiply-adds (2×2 taps over four phases) and wins
-/// only narrowly at width 8. Measured with `examples/conv_algorithms.rs` (README,
-/// "Performance").
+/// only narrowly at width 8 (`examples/conv_algorithms.rs`; `docs/performance.md`).
 const DIRECT_MAX_GROUP_WIDTH: [usize; 2] = [32, 8];
 
 /// Whether [`ConvAlgorithm::Auto`] uses the direct kernel at all: only in builds without debug
-/// assertions. The kernel relies on the optimiser to keep its tiles in registers: in this
-/// crate's dev profile (opt-level 1, debug assertions) `examples/conv_algorithms.rs` measured
-/// it 1.3–4.5× slower than im2col + GEMM (whose work happens in the optimised `gemm` crate) at
-/// group widths 1–16, and at opt-level 2 with debug assertions (evcxr's default) still 1.3–2×
-/// slower from group width 8. Release builds, benches and `--release` binaries get it; tests
-/// check it through [`ConvAlgorithm::Direct`].
+/// assertions. The kernel relies on the optimiser to keep its tiles in registers: with debug
+/// assertions (this crate's dev profile, evcxr's default) it is slower than im2col + GEMM,
+/// whose work happens in the optimised `gemm` crate (`docs/performance.md`, "Direct 3×3
+/// kernel"). Release builds, benches and `--release` binaries get it; tests check it through
+/// [`ConvAlgorithm::Direct`].
 const DIRECT_PAYS: bool = !cfg!(debug_assertions);
 
 /// Geometry of one convolution.

@@ -3,12 +3,11 @@
 //! `relu(a + b)`, each a single candle custom op with a hand-written backward.
 //!
 //! Why this module exists: plain candle 0.11 trains these networks several times slower than
-//! PyTorch on the CPU (RegNetX-200MF at 32×32: 27–39 img/s against PyTorch's 292–333 on two
-//! cores, README "Performance"). The time goes to grouped convolutions run
-//! group by group, the input gradient through a GEMM-less `conv_transpose2d`, about ten
-//! element-wise ops per BatchNorm, and page faults on the fresh tensors all of these allocate.
-//! The ops here remove those costs; `benches/train_step.rs` measures the result side by side
-//! with PyTorch.
+//! PyTorch on the CPU. The time goes to grouped convolutions run group by group, the input
+//! gradient through a GEMM-less `conv_transpose2d`, about ten element-wise ops per BatchNorm,
+//! and page faults on the fresh tensors all of these allocate. The ops here remove those costs
+//! (the measurements: `docs/performance.md`); `benches/train_step.rs` measures the result side
+//! by side with PyTorch.
 //!
 //! Every function dispatches by device and dtype: the custom ops run for f32 tensors on the
 //! CPU ([`is_fast`]); anything else (CUDA, f16, f64) takes candle's own ops, so the `cuda`
@@ -18,7 +17,7 @@
 //! Runtime setting worth making in a binary's environment: `CANDLE_BARRIER_POOL_SPIN_LIMIT=500`.
 //! candle's own element-wise ops (gradient accumulation, the optimiser) run on a thread pool
 //! whose idle workers spin 25 000 times before parking, stealing the cores from the rayon
-//! workers of these ops; 500 measured ~+25 % on the RegNetX-200MF train step on two cores.
+//! workers of these ops (`docs/performance.md`).
 //! candle reads it once, when that pool starts, so it must be in the environment before the
 //! first tensor op.
 
@@ -222,9 +221,9 @@ pub fn add_relu(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// Why: the fast ops split their work with rayon. Called from a thread outside the pool (a
 /// program's main thread, a notebook cell), every parallel call hands its work to the pool and
 /// sleeps on a latch until it comes back: a futex wake and a wait per op, thousands per
-/// training step (about a tenth of a 1-thread step in `perf`). From a worker the calls run
-/// inline. Training and evaluation (`train::train_model`, `train::evaluate_blocks`) run their
-/// whole loop through this; the gain is measured in README "Performance".
+/// training step. From a worker the calls run inline. Training and evaluation
+/// (`train::train_model`, `train::evaluate_blocks`) run their whole loop through this (the
+/// gain: `docs/performance.md`, "Training on a rayon worker").
 ///
 /// ```
 /// let on_worker = regnet_lab::ops::on_pool(|| rayon::current_thread_index().is_some());
@@ -242,9 +241,7 @@ pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 ///
 /// Why: by default glibc serves every allocation above 128 KiB — every activation tensor —
 /// with a fresh `mmap` and unmaps it on free, so each training step page-faults all of its
-/// memory in again; about a third of a plain candle step was page faults and kernel work on
-/// fresh allocations, and raising these thresholds was measured +15–30 % on the whole step
-/// (README, "Performance"). Raising the mmap threshold to its maximum
+/// memory in again (`docs/performance.md`, "Allocator policy"). Raising the mmap threshold to its maximum
 /// (32 MiB on 64-bit) and never trimming the heap top keeps the buffers for reuse; the cost is
 /// that the process's resident memory stays at its peak.
 ///

@@ -468,12 +468,11 @@ impl DesignSpace {
         let w0 = (round_half_even(w0 / WIDTH_QUANTUM as f64) as usize).max(1) * WIDTH_QUANTUM;
         let wa = round_steps(log_uniform(rng, r.wa.0, r.wa.1), 10.0);
         let wm = round_steps(log_uniform(rng, r.wm.0, r.wm.1), 1000.0);
-        let g = log_uniform(rng, r.group_width.0 as f64, r.group_width.1 as f64);
-        let g = if g < 8.0 {
-            2f64.powf(round_half_even(g.log2())) as usize
-        } else {
-            (round_half_even(g / 8.0) as usize).max(1) * 8
-        };
+        let g = quantize_group_width(log_uniform(
+            rng,
+            r.group_width.0 as f64,
+            r.group_width.1 as f64,
+        ));
         let b = *pick(rng, &r.bottleneck_ratios);
         let mut data = RegNetParamsData {
             depth,
@@ -559,13 +558,7 @@ impl DesignSpace {
                     steps(r.wm.0, r.wm.1, 1000.0)
                 };
                 let g = (r.group_width.0..=r.group_width.1)
-                    .filter(|&g| {
-                        if g < 8 {
-                            g.is_power_of_two()
-                        } else {
-                            g % 8 == 0
-                        }
-                    })
+                    .filter(|&g| quantize_group_width(g as f64) == g)
                     .count() as u128;
                 (
                     d * w0 * wa * wm * g * r.bottleneck_ratios.len() as u128,
@@ -667,6 +660,16 @@ fn non_decreasing(rng: &mut ChaCha8Rng, xs: &[usize], k: usize) -> Vec<usize> {
         .enumerate()
         .map(|(rank, c)| xs[c - rank])
         .collect()
+}
+
+/// A RegNet group width as the sampler quantises it: a power of two below 8, else a multiple
+/// of 8 (the reference sampler's rule); both the draws and the space's size use it.
+fn quantize_group_width(g: f64) -> usize {
+    if g < 8.0 {
+        2f64.powf(round_half_even(g.log2())) as usize
+    } else {
+        (round_half_even(g / 8.0) as usize).max(1) * 8
+    }
 }
 
 fn log_uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {

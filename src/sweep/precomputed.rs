@@ -103,7 +103,7 @@ pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     Ok(all)
 }
 
-/// Secondary sweeps (issue 19's figures, ≥ 100 models each): group `alternatives`
+/// Secondary sweeps (for the secondary figures, ≥ 100 models each): group `alternatives`
 /// ([`anynetx_alternatives`]). `regnet-lab evidence alternatives` grows them; they are not
 /// part of the default `evidence` run.
 pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {

@@ -3,12 +3,10 @@
 //! A sweep of tiny networks (a few megaflops on 28×28 images) keeps two cores busier with two
 //! models at once, one thread each, than with one model on both threads: besides its training
 //! steps, each model has serial phases (building, evaluation, checkpoints, records) that the
-//! other model's training then overlaps. Measured on the project's 2-core AMD EPYC
-//! (`scripts/bench_sweep.sh`, README "Performance"): the 8-model cpu-budget sweep took 63.7 s
-//! side by side against 72.8 s one at a time (1.14×). Side by side needs candle's element-wise
-//! pool at one thread (`CANDLE_NUM_THREADS=1`, which the CLI sets): two trainers sharing a
-//! larger pool serialise on its lock (`examples/concurrency.rs`: 0.86–0.96× without it). A
-//! large model trains alone on every thread.
+//! other model's training then overlaps (`scripts/bench_sweep.sh`; the numbers are in
+//! `docs/performance.md`, "Sweeps"). Side by side needs candle's element-wise pool at one
+//! thread (`CANDLE_NUM_THREADS=1`, which the CLI sets): two trainers sharing a larger pool
+//! serialise on its lock. A large model trains alone on every thread.
 //!
 //! Results do not depend on it: every reduction over images in the crate's ops is split into a
 //! fixed number of runs (`ops::IMAGE_RUNS`), not one per thread, so a model trains to the same
@@ -49,9 +47,9 @@ impl Default for Schedule {
 }
 
 /// Below this many flops (at the training resolution) `auto` trains a model on one thread,
-/// side by side with another: the cpu-budget sweep's 1–6 MF models gained 1.14× (module docs);
-/// larger models were not measured to gain (`examples/concurrency.rs`: 0.92–0.99× for most
-/// pairs of 10–320 MF models in one process), so they train alone on every thread.
+/// side by side with another: the cpu-budget sweep's 1–6 MF models gain from it, larger models
+/// were not measured to (`docs/performance.md`, "Sweeps"), so they train alone on every
+/// thread.
 pub const SIDE_BY_SIDE_BELOW_FLOPS: u64 = 6_000_000;
 
 /// How many models a sweep trains at once.

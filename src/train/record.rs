@@ -12,11 +12,9 @@ use crate::space::Sample;
 /// One default differs from pycls: the rate changes every step, not once per epoch, because a
 /// warm-up shorter than a short run needs per-step changes to mean anything.
 ///
-/// `zero_init` is off, as in pycls. On the embedded data at the `cpu` budget it costs small
-/// AnyNetX_A models 15–25 points of error (measured: 51–61 % with it, 32–40 % without, 6 models,
-/// 2 epochs). Deep nets at high rates need it (or a warm-up): a 13-block RegNet (RegNetX-200MF's
-/// shape) diverges within 3 steps at lr 0.05 without it — in PyTorch too, step for step
-/// (`examples/step_trace.rs`) — and trains to 10.3 % on Fashion-MNIST with it.
+/// `zero_init` is off, as in pycls: on short runs of small nets it costs error, while deep nets
+/// at high rates need it or a warm-up (`docs/performance.md`, "Training defaults"; the evidence
+/// recipe warms up instead, `docs/noise-budget.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainConfig {
@@ -57,6 +55,16 @@ impl Default for TrainConfig {
             device: DeviceChoice::Cpu,
             divergence_loss: 1e4,
         }
+    }
+}
+
+impl TrainConfig {
+    /// Optimiser steps in one epoch on `data`: the data's own count (a dropped last partial
+    /// batch is not a step, so the per-step schedule ends each run where it should, cosine at 0,
+    /// not one step short), capped by `max_steps_per_epoch`.
+    pub fn steps_per_epoch(&self, data: &dyn super::TrainData) -> usize {
+        let full = data.steps_per_epoch(self.batch_size);
+        self.max_steps_per_epoch.map_or(full, |m| m.min(full))
     }
 }
 

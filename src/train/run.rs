@@ -326,12 +326,7 @@ fn run_on_this_thread(
         }
     }
 
-    // The data's own count (a dropped last partial batch is not a step), so that the
-    // per-step schedule ends each run where it should (cosine at 0), not one step short.
-    let steps_full = data.steps_per_epoch(cfg.batch_size);
-    let steps_per_epoch = cfg
-        .max_steps_per_epoch
-        .map_or(steps_full, |m| m.min(steps_full));
+    let steps_per_epoch = cfg.steps_per_epoch(data);
     if steps_per_epoch == 0 {
         return Err(TrainError::Config("the training split is empty".into()));
     }
