@@ -120,7 +120,7 @@ images (3 stages, d ≤ 4, w ≤ 128) and trained on the embedded Fashion-MNIST 
     code("""// The five spaces, as the precomputed sweeps in datasets/sweeps/anynetx/ define them.
 let spaces = precomputed::anynetx_chain()?;
 for s in &spaces {
-    println!("{:10} size 10^{:.1}  refinements: {:?}", s.name(), s.size().log10.unwrap_or(f64::NAN), s.refinements());
+    println!("{:10} size {}  refinements: {:?}", s.name(), s.size(), s.refinements());
 }"""),
     md("""
 ## Sample and train
@@ -284,7 +284,7 @@ every candidate is "not enough models", by design.
 """),
     code("""let suggestions = suggest(&results[0].1, &SuggestOptions::default().seed(0))?;
 match suggestions.refined_space() {
-    Some(next) => println!("proposed next space: {} (size 10^{:.1})", next.name(), next.size().log10.unwrap_or(f64::NAN)),
+    Some(next) => println!("proposed next space: {} (size {})", next.name(), next.size()),
     None => println!("no candidate improves on this evidence: sweep more models before refining"),
 }
 suggestions""", "figure"),
@@ -364,10 +364,10 @@ paper counts them (per-stage choices; RegNet at the sampler's quantisation).
 """),
     code("""for name in ["AnyNetX_A", "AnyNetX_B", "AnyNetX_C", "AnyNetX_D", "AnyNetX_E", "RegNet", "RegNetX"] {
     let s = DesignSpace::named(name)?;
-    println!("{name:10} 10^{:.1}", s.size().log10.unwrap_or(f64::NAN));
+    println!("{name:10} {}", s.size());
 }
 let variants = DesignSpace::regnet_x().refine(Constraint::FixedWm(2.0)).refine(Constraint::W0EqualsWa);
-println!("RegNetX + wm = 2 + w0 = wa: 10^{:.1}", variants.size().log10.unwrap_or(f64::NAN));"""),
+println!("RegNetX + wm = 2 + w0 = wa: {}", variants.size());"""),
     md("""
 ## RegNetX vs AnyNetX_E, and the RegNet restrictions (Figure 8)
 
@@ -438,7 +438,7 @@ for family in ["RegNetX", "RegNetY"] {
         // The ranges set the sizes; RegNetY keeps its squeeze-excitation.
         let space = DesignSpace::named(family)?.with_regnet_ranges(RegNetRanges::small())?
             .with_template(NetTemplate::fashion_mnist()).with_regime(Regime::flops(lo, hi, 28));
-        let sweep = Sweep { space, seed: 0, n: budget.sweep_size(), train: budget.train_config(), dataset: data.describe() };
+        let sweep = Sweep::new(space, 0, budget.sweep_size(), budget.train_config(), &data);
         let dir = format!("out/notebook-03-{:?}/{family}-{}-{}", budget, lo, hi).to_lowercase();
         sweeps.push(sweep.run(&dir, &data)?);
     }

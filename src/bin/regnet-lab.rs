@@ -596,13 +596,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
     };
     space = space.with_regime(regime(flops.as_deref(), data.resolution())?);
     let shard = schedule.shard;
-    let sweep = Sweep {
-        space,
-        seed: sample_seed,
-        n,
-        train: cfg,
-        dataset: data.describe(),
-    };
+    let sweep = Sweep::new(space, sample_seed, n, cfg, &data);
     let mine = (0..n).filter(|i| shard.contains(*i)).count() as u64;
     let bar = spinner(mine, "sweep");
     let summary = sweep.train_on(&dir, &data, schedule, |record, s| {

@@ -44,6 +44,24 @@ pub struct SpaceSize {
     pub note: String,
 }
 
+/// `10^18.2 models` (or `unknown` when a range or custom constraint makes it uncountable):
+/// the order of magnitude the paper quotes.
+///
+/// ```
+/// use regnet_lab::space::DesignSpace;
+/// assert_eq!(DesignSpace::anynet_x_a().size().to_string(), "10^18.3 models");
+/// let custom = DesignSpace::anynet_x_a().constrain("d ≤ 12", |s| s.depth() <= 12);
+/// assert_eq!(custom.size().to_string(), "unknown");
+/// ```
+impl std::fmt::Display for SpaceSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.log10 {
+            Some(l) => write!(f, "10^{l:.1} models"),
+            None => f.write_str("unknown"),
+        }
+    }
+}
+
 /// A design space: a family of models, a template (stem, input, classes), an optional
 /// complexity regime and the chain of refinements it went through.
 ///

@@ -79,7 +79,7 @@ pub enum SweepError {
     Draws { dir: PathBuf, why: String },
     #[error(
         "the sweep says its dataset is '{declared}' but runs on '{actual}': build it with \
-         dataset: data.describe()"
+         Sweep::new(.., &data)"
     )]
     Dataset { declared: String, actual: String },
 }
@@ -234,7 +234,29 @@ pub struct Sweep {
     pub seed: u64,
     pub n: u64,
     pub train: TrainConfig,
+    /// The description of the data it trains on (`TrainData::describe`); training on other
+    /// data is refused.
     pub dataset: String,
+}
+
+impl Sweep {
+    /// `n` samples of `space` with `seed`, each trained with `train` on `data` (the sweep takes
+    /// its dataset description from the data).
+    pub fn new(
+        space: DesignSpace,
+        seed: u64,
+        n: u64,
+        train: TrainConfig,
+        data: &dyn crate::train::TrainData,
+    ) -> Self {
+        Sweep {
+            space,
+            seed,
+            n,
+            train,
+            dataset: data.describe(),
+        }
+    }
 }
 
 /// What one call of [`Sweep::run_with`] did.

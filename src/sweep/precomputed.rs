@@ -115,13 +115,7 @@ pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
 
 /// The sweep of `space` at `budget`: sample seed 0, `n` models, the budget's recipe, on `data`.
 pub fn sweep(budget: Budget, space: &DesignSpace, data: &dyn TrainData, n: u64) -> Sweep {
-    Sweep {
-        space: space.clone(),
-        seed: 0,
-        n,
-        train: budget.train_config(),
-        dataset: data.describe(),
-    }
+    Sweep::new(space.clone(), 0, n, budget.train_config(), data)
 }
 
 /// The committed `cpu`-budget sweep of `space` under `group`, read as it is (no training), if
