@@ -416,6 +416,35 @@ rules as notebook 01 (`docs/findings.md`); Holm's correction runs over the rows 
 """),
     code("""let claims: Vec<Claim> = paper_claims().into_iter().skip(4).collect();
 findings(&claims, &sweeps, &FindingsOptions::default())?"""),
+    md("""
+## Alternate designs: inverted bottleneck and depthwise convolution (paper §4)
+
+The paper tries two designs popular in mobile networks on RegNetX: an inverted bottleneck
+(b = 1/4, the 3×3 convolution at four times the block's width) and depthwise 3×3 convolutions
+(g = 1). It finds the inverted bottleneck slightly worse and depthwise clearly worse than b = 1
+with g > 1. The same spaces here, in the same regime and recipe, drawn index by index from the
+same seed as RegNetX. At `cpu` budget this reads the committed sweeps of group `designs`
+(`regnet-lab evidence designs`) and says so where none is committed yet; at `smoke` and `gpu`
+budgets it trains them. The findings rows below use the rules of the table above.
+"""),
+    code("""let mut designs: Vec<(String, SweepResults)> = vec![sweeps[0].clone()];
+for space in precomputed::regnet_x_alternate_designs() {
+    let r = if budget == Budget::Cpu {
+        precomputed::committed("designs", &space, &data)?
+    } else {
+        Some(precomputed::results(budget, "designs", &space, &data, budget.out_dir("notebook-02", &space))?)
+    };
+    match r {
+        Some(r) if !r.records.is_empty() => designs.push((space.name().to_string(), r)),
+        _ => println!("{}: no committed sweep yet (regnet-lab evidence designs)", space.name()),
+    }
+}
+let mut fig = EdfPlot::new().title("RegNetX and its alternate designs");
+for (name, r) in &designs {
+    fig = fig.sweep(&format!("{name} (n = {})", r.errors().len()), r);
+}
+fig""", "figure"),
+    code("""findings(&paper_design_claims(), &designs, &FindingsOptions::default())?"""),
 ]
 
 NOTEBOOKS["03_regnet_trends.ipynb"] = [
@@ -444,14 +473,25 @@ for family in ["RegNetX", "RegNetY"] {
     }
     by_family.push((family.to_string(), sweeps));
 }"""),
-    md("Best model per regime: depth and wm against flops, with least-squares trends (Figure 11 style)."),
+    md("""
+Per regime, the bootstrap good range of a property among the best RegNetX models (the band of
+Figure 2, computed in each regime: 95 % range as a bar, median as the point), against the
+regime's median flops, with a least-squares trend through the medians (Figure 11 style). A
+bar that spans most of the sampled range says the regime's sweep cannot locate the good
+value at its n; the models each regime rests on are printed above.
+"""),
     code("""{
     // A block: borrowed variables cannot persist between evcxr cells.
     let (name, sweeps) = &by_family[0];
     let refs: Vec<&SweepResults> = sweeps.iter().collect();
+    for (r, (lo, hi)) in refs.iter().zip(regimes) {
+        println!("{name} {:.1}–{:.1} MF: {} valid models", lo as f64 / 1e6, hi as f64 / 1e6, r.errors().len());
+    }
+    let opts = GoodRangeOptions::default();
     Row::new()
-        .with(TrendPlot::best(Property::Depth, name, &refs))
-        .with(TrendPlot::best(Property::Wm, name, &refs))
+        .with(TrendPlot::good_ranges(Property::Depth, name, &refs, &opts))
+        .with(TrendPlot::good_ranges(Property::Wm, name, &refs, &opts))
+        .with(TrendPlot::good_ranges(Property::GroupWidth, name, &refs, &opts))
 }""", "figure"),
     md("RegNetX vs RegNetY in the largest regime (paper Figure 14: SE helps)."),
     code("""EdfPlot::new()

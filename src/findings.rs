@@ -158,6 +158,32 @@ pub fn paper_claims() -> Vec<Claim> {
     ]
 }
 
+/// The paper's §4 claims about RegNetX's alternate designs, named with the spaces of
+/// `sweep::precomputed::regnet_x_alternate_designs()`: the inverted bottleneck (b < 1) and
+/// depthwise convolution (g = 1) are both worse than RegNetX's b = 1, g > 1.
+///
+/// ```
+/// let claims = regnet_lab::findings::paper_design_claims();
+/// assert_eq!(claims.len(), 2);
+/// assert!(claims.iter().all(|c| c.text().contains("RegNetX")));
+/// ```
+pub fn paper_design_claims() -> Vec<Claim> {
+    vec![
+        Claim::compare(
+            "RegNetX (b = 1) better than an inverted bottleneck (b = 1/4)",
+            "RegNetX inverted bottleneck",
+            "RegNetX",
+            Expect::Better,
+        ),
+        Claim::compare(
+            "RegNetX (g > 1) better than depthwise convolution (g = 1)",
+            "RegNetX depthwise",
+            "RegNetX",
+            Expect::Better,
+        ),
+    ]
+}
+
 /// The verdict on one claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

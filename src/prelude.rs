@@ -4,7 +4,9 @@ pub use crate::budget::Budget;
 pub use crate::candle;
 pub use crate::complexity::{Complexity, complexity};
 pub use crate::data::{Augment, Normalize};
-pub use crate::findings::{Claim, Findings, FindingsOptions, findings, paper_claims};
+pub use crate::findings::{
+    Claim, Findings, FindingsOptions, findings, paper_claims, paper_design_claims,
+};
 pub use crate::model::{AnyNet, ModelConfig};
 pub use crate::plot::{
     CurvesPlot, EdfPlot, ErrorVsPlot, Row, SearchPlot, SuggestionsPlot, TrendPlot, WidthsPlot,

@@ -1,11 +1,13 @@
-//! Trends across flop regimes (paper §5.1, Fig. 11): a property of the best model of each
+//! Trends across flop regimes (paper §4, Fig. 11): a property of the good models of each
 //! regime (depth, width, wm, g …) against the regime's flops on a log axis, with a
-//! least-squares fit in log10 flops.
+//! least-squares fit in log10 flops. Each regime's point is either its single best model or,
+//! as the paper draws it, the bootstrap good range of the property among its best models
+//! (a bar over the 95 % range, the point at the median).
 
 use super::chart::{Axis, Chart, Layer, LegendPosition, Scale};
 use super::{Figure, Frame, PlotError, color, figure_api, flops_unit};
 use crate::space::Property;
-use crate::stats::{LinearFit, XScale, linear_fit};
+use crate::stats::{GoodRangeOptions, LinearFit, XScale, good_range, linear_fit};
 use crate::sweep::SweepResults;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +15,8 @@ struct Series {
     name: String,
     /// (flops, value)
     points: Vec<(f64, f64)>,
+    /// The 95 % range drawn as a bar at each point (empty: points only).
+    ranges: Vec<(f64, f64)>,
 }
 
 /// A property against flops across regimes, with a fitted trend per series.
@@ -72,8 +76,74 @@ impl TrendPlot {
         self.series.push(Series {
             name: name.to_string(),
             points: points.to_vec(),
+            ranges: Vec::new(),
         });
         self
+    }
+
+    /// The bootstrap good range of `property` among the best models of each sweep (one sweep
+    /// per flop regime; the band of paper Fig. 2, computed per regime with `options`), at the
+    /// median flops of the sweep's models: a bar over the range, the point (and the fit) at its
+    /// median. Sweeps where the range cannot be computed (no valid run, a property the models
+    /// lack) are skipped; [`TrendPlot::regimes`] says how many points remain.
+    ///
+    /// ```
+    /// use regnet_lab::plot::TrendPlot;
+    /// use regnet_lab::space::{DesignSpace, Property};
+    /// use regnet_lab::stats::GoodRangeOptions;
+    /// use regnet_lab::sweep::SweepResults;
+    /// use regnet_lab::train::RunRecord;
+    /// let space = DesignSpace::regnet_x();
+    /// let sweep = |shift: f64| -> SweepResults {
+    ///     let recs = (0..40)
+    ///         .map(|i| {
+    ///             let s = space.sample(0, i).unwrap();
+    ///             let err = 30.0 - s.spec.depth() as f64 * 0.1 + shift;
+    ///             RunRecord::synthetic(&s, Some(err))
+    ///         })
+    ///         .collect();
+    ///     SweepResults::from_records(recs)
+    /// };
+    /// let (a, b) = (sweep(0.0), sweep(1.0));
+    /// let fig = TrendPlot::good_ranges(Property::Depth, "RegNetX", &[&a, &b], &GoodRangeOptions::default());
+    /// assert_eq!(fig.regimes(), 2);
+    /// # Ok::<(), regnet_lab::plot::PlotError>(())
+    /// ```
+    pub fn good_ranges(
+        property: Property,
+        name: &str,
+        sweeps: &[&SweepResults],
+        options: &GoodRangeOptions,
+    ) -> Self {
+        let (mut points, mut ranges) = (Vec::new(), Vec::new());
+        for r in sweeps {
+            let Ok(g) = good_range(&r.errors(), &r.column(property), options) else {
+                continue;
+            };
+            let mut flops: Vec<f64> = r.flops().into_iter().filter(|f| f.is_finite()).collect();
+            if flops.is_empty() || !(g.low.is_finite() && g.high.is_finite()) {
+                continue;
+            }
+            flops.sort_by(f64::total_cmp);
+            points.push((flops[flops.len() / 2], g.median));
+            ranges.push((g.low, g.high));
+        }
+        let mut fig = TrendPlot::new(&format!(
+            "{} of the good models ({:.0} % range)",
+            property.label(),
+            100.0 - options.alpha
+        ));
+        fig.series.push(Series {
+            name: name.to_string(),
+            points,
+            ranges,
+        });
+        fig
+    }
+
+    /// Points in the first series (regimes that gave a value).
+    pub fn regimes(&self) -> usize {
+        self.series.first().map_or(0, |s| s.points.len())
     }
 
     /// Points only, no fitted line.
@@ -123,15 +193,30 @@ impl TrendPlot {
         )
         .legend(Some(LegendPosition::Auto));
         chart.caption = self.frame.title.clone();
-        let fits = if self.fit { Some(self.fits()?) } else { None };
         for (i, s) in self.series.iter().enumerate() {
             let pts: Vec<(f64, f64)> = Self::finite(s)
                 .into_iter()
                 .map(|(x, y)| (x / div, y))
                 .collect();
             let c = color(i);
-            if let Some(fits) = &fits {
-                let f = &fits[i].1;
+            for (&(x, _), &(lo, hi)) in s.points.iter().zip(&s.ranges) {
+                if x.is_finite() && x > 0.0 && lo.is_finite() && hi.is_finite() {
+                    chart.layers.push(Layer::Line {
+                        points: vec![(x / div, lo), (x / div, hi)],
+                        color: c,
+                        width: 3,
+                        dashed: false,
+                        label: None,
+                    });
+                }
+            }
+            // A series with fewer than two points has no trend line (its points still show).
+            let fit = self.fit.then(|| {
+                let (x, y): (Vec<f64>, Vec<f64>) = Self::finite(s).into_iter().unzip();
+                linear_fit(&x, &y, XScale::Log10).ok()
+            });
+            if let Some(Some(f)) = fit {
+                let f = &f;
                 let lo = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
                 let hi = pts.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
                 let line: Vec<(f64, f64)> = (0..=32)

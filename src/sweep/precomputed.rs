@@ -1,6 +1,6 @@
 //! Sweeps that ship with the crate, under `datasets/sweeps/`, so that a notebook shows meaningful
 //! figures at once. They are ordinary sweep directories made by regnet-lab itself
-//! (`cargo run --release --example precompute_sweeps`) at the `cpu` budget: a notebook at that
+//! (`regnet-lab evidence`) at the `cpu` budget: a notebook at that
 //! budget runs exactly the same sweeps, finds every run already recorded, and trains nothing;
 //! extend `n` or change anything and only the missing runs are trained.
 //!
@@ -87,6 +87,30 @@ pub fn regnet_y() -> DesignSpace {
         .with_regime(fashion_regime())
 }
 
+/// The paper's alternate designs of RegNetX (§4), sized as [`regnet_x_variants`]: an inverted
+/// bottleneck (b = 1/4, so the 3×3 convolution runs at four times the block's width) and
+/// depthwise 3×3 convolutions (group width g = 1). The paper finds both worse than RegNetX's
+/// b = 1 with g > 1. Everything else is drawn as in RegNetX, index by index from the same seed.
+pub fn regnet_x_alternate_designs() -> Vec<DesignSpace> {
+    let base = regnet_x_variants().swap_remove(0);
+    let ranges = RegNetRanges::small();
+    vec![
+        base.clone()
+            .with_regnet_ranges(RegNetRanges {
+                bottleneck_ratios: vec![0.25],
+                ..ranges.clone()
+            })
+            .expect("RegNetX is a RegNet space")
+            .renamed("RegNetX inverted bottleneck"),
+        base.with_regnet_ranges(RegNetRanges {
+            group_width: (1, 1),
+            ..ranges
+        })
+        .expect("RegNetX is a RegNet space")
+        .renamed("RegNetX depthwise"),
+    ]
+}
+
 /// Models per space the committed evidence is made for (`regnet-lab evidence`); what a
 /// directory holds at any moment is whatever has finished, and the notebooks say how many.
 pub const EVIDENCE_MODELS: u64 = 200;
@@ -104,13 +128,20 @@ pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
 }
 
 /// Secondary sweeps (for the secondary figures, ≥ 100 models each): group `alternatives`
-/// ([`anynetx_alternatives`]). `regnet-lab evidence alternatives` grows them; they are not
-/// part of the default `evidence` run.
+/// ([`anynetx_alternatives`]) and group `designs` ([`regnet_x_alternate_designs`]).
+/// `regnet-lab evidence alternatives designs` grows them; they are not part of the default
+/// `evidence` run.
 pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
-    Ok(anynetx_alternatives()?
+    let mut all: Vec<(&'static str, DesignSpace)> = anynetx_alternatives()?
         .into_iter()
         .map(|s| ("alternatives", s))
-        .collect())
+        .collect();
+    all.extend(
+        regnet_x_alternate_designs()
+            .into_iter()
+            .map(|s| ("designs", s)),
+    );
+    Ok(all)
 }
 
 /// The sweep of `space` at `budget`: sample seed 0, `n` models, the budget's recipe, on `data`.

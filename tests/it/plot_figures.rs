@@ -182,6 +182,55 @@ fn trend_across_regimes_fits_log_flops() {
     );
 }
 
+/// The paper's trends: per regime, the bootstrap good range among the best models, a bar over
+/// the range and the point at its median.
+#[test]
+fn trend_of_good_ranges_draws_a_bar_per_regime() {
+    use regnet_lab::stats::{GoodRangeOptions, good_range};
+    let sweeps = [
+        sweep("RegNetX", 24, 3.0, false),
+        sweep("RegNetY", 24, 1.0, false),
+        sweep("RegNetX", 30, 0.0, true),
+    ];
+    let refs: Vec<&_> = sweeps.iter().collect();
+    let opts = GoodRangeOptions::default();
+    let fig = TrendPlot::good_ranges(Property::Depth, "RegNetX", &refs, &opts);
+    assert_eq!(fig.regimes(), 3);
+    let svg = fig.svg().unwrap();
+    let (texts, counts) = parse(&svg);
+    assert!(
+        has_text(&texts, "depth d of the good models (95 % range)"),
+        "{texts:?}"
+    );
+    let g = good_range(
+        &sweeps[0].errors(),
+        &sweeps[0].column(Property::Depth),
+        &opts,
+    )
+    .unwrap();
+    assert!(g.low <= g.median && g.median <= g.high);
+    assert_eq!(fig.fits().unwrap().len(), 1);
+    // One vertical bar (a two-point polyline, 3 px wide) per regime.
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let bars = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke-width") == Some("3"))
+        .filter(|n| {
+            let pts: Vec<&str> = n
+                .attribute("points")
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            pts.len() == 2 && pts[0].split(',').next() == pts[1].split(',').next()
+        })
+        .count();
+    assert_eq!(bars, 3, "one bar per regime");
+    assert_eq!(counts["circle"], 3 + 1, "3 points and a legend marker");
+    // A property the models lack gives no point rather than an error.
+    let none = TrendPlot::good_ranges(Property::StageWidth(9), "RegNetX", &refs, &opts);
+    assert_eq!(none.regimes(), 0);
+}
+
 #[test]
 fn training_curves_plot_each_epoch() {
     let r = sweep("RegNetX", 3, 0.0, false);
@@ -300,12 +349,11 @@ fn bad_inputs_are_errors_not_panics() {
     let mismatched = ErrorVsPlot::new("d", &[1.0, 2.0], &[1.0]);
     assert!(mismatched.svg().is_err());
     assert!(WidthsPlot::new().widths("zero", &[]).svg().is_err());
-    assert!(
-        TrendPlot::new("y")
-            .series("one", &[(1e6, 1.0)])
-            .svg()
-            .is_err()
-    );
+    // One regime: no trend to fit (an error from `fits`), but its point still draws.
+    let one = TrendPlot::new("y").series("one", &[(1e6, 1.0)]);
+    assert!(one.fits().is_err());
+    assert!(one.svg().is_ok());
+    assert!(TrendPlot::new("y").series("none", &[]).svg().is_err());
     // a single model still draws (constant axes get a margin)
     assert!(plot::edf(&[("one", &[42.0])]).svg().is_ok());
     let blocks = figure_blocks(&EdfPlot::new());

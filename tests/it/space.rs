@@ -706,3 +706,30 @@ fn properties_parse_and_read_values() {
     assert!("w9".parse::<Property>().is_err());
     assert!("x1".parse::<Property>().is_err());
 }
+
+/// The paper's alternate designs of RegNetX: every sample of the inverted-bottleneck space has
+/// b = 1/4 (a bottleneck four times the stage width) and every depthwise sample has group width
+/// 1 (one group per channel), inside the same regime as RegNetX.
+#[test]
+fn alternate_designs_sample_what_their_names_say() {
+    use regnet_lab::sweep::precomputed;
+    let [inverted, depthwise]: [DesignSpace; 2] = precomputed::regnet_x_alternate_designs()
+        .try_into()
+        .expect("two designs");
+    for i in 0..12 {
+        let s = inverted.sample(0, i).unwrap();
+        assert_eq!(s.property(Property::BottleneckRatio), Some(0.25), "{i}");
+        for st in s.spec.stages() {
+            assert_eq!(st.bottleneck_width(), 4 * st.width, "{i}");
+        }
+        let s = depthwise.sample(0, i).unwrap();
+        assert_eq!(s.property(Property::GroupWidth), Some(1.0), "{i}");
+        for st in s.spec.stages() {
+            assert_eq!(st.groups(), st.bottleneck_width(), "{i}");
+        }
+        for s in [&inverted, &depthwise].map(|d| d.sample(0, i).unwrap()) {
+            let mf = s.complexity.flops as f64 / 1e6;
+            assert!((1.0..=6.0).contains(&mf), "{i}: {mf} MF");
+        }
+    }
+}
