@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::space::{AnyNetSpec, BlockKind};
+use crate::net::{AnyNetSpec, BlockKind};
 
 /// The three complexity measures of a network at one input resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -24,6 +24,7 @@ pub mod data;
 pub mod display;
 pub mod findings;
 pub mod model;
+pub mod net;
 pub mod ops;
 pub mod plot;
 pub mod prelude;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::property::Property;
-use super::regnet::RegNetParams;
 use super::sample::Sample;
-use super::spec::{AnyNetSpec, StageSpec};
+use crate::net::RegNetParams;
+use crate::net::{AnyNetSpec, StageSpec};
 
 /// A predicate over a sampled model's spec, or over its RegNet parameters.
 pub type SpecPredicate = Arc<dyn Fn(&AnyNetSpec) -> bool + Send + Sync>;

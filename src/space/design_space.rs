@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use super::constraint::Constraint;
 use super::ranges::{AnyNetXRanges, Family, RegNetRanges};
 use super::regime::Regime;
-use super::regnet::{NetTemplate, RegNetParams, RegNetParamsData, WIDTH_QUANTUM};
 use super::sample::Sample;
-use super::spec::{AnyNetSpec, AnyNetSpecData, BlockKind, StageSpec};
 use super::{SpaceError, round_half_even};
 use crate::complexity::complexity;
+use crate::net::{AnyNetSpec, AnyNetSpecData, BlockKind, StageSpec};
+use crate::net::{NetTemplate, RegNetParams, RegNetParamsData, WIDTH_QUANTUM};
 use crate::random::{index_by_unit, unit};
 
 /// The serialisable description of a design space (for sweep manifests).
@@ -509,7 +509,7 @@ impl DesignSpace {
             }
         }
         let params = RegNetParams::try_new(data).ok()?;
-        let (runs, possible) = super::regnet::stage_runs(depth, w0, params.wa(), params.wm());
+        let (runs, possible) = crate::net::stage_runs(depth, w0, params.wa(), params.wm());
         let n = runs.len();
         if n != possible || n < r.num_stages.0 || n > r.num_stages.1 {
             return None;

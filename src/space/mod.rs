@@ -1,63 +1,36 @@
-//! Design spaces as data (paper §2–3): what a network is ([`AnyNetSpec`]), the RegNet
-//! parameterisation ([`RegNetParams`]), the model zoo, and design spaces as seeded samplers
-//! that can be refined with named constraints ([`DesignSpace`]).
+//! Design spaces as data (paper §2–3): design spaces as seeded samplers of networks
+//! ([`DesignSpace`]) with their complexity regimes, ranges and named refinements, and the
+//! [`Sample`] that travels the pipeline. What a network is lives in [`crate::net`]; its items
+//! are re-exported here, so `space::AnyNetSpec` and `net::AnyNetSpec` are the same type.
 
 mod constraint;
 mod design_space;
 mod property;
 mod ranges;
 mod regime;
-mod regnet;
 mod sample;
-mod spec;
-pub mod zoo;
 
+pub use crate::net::{
+    AnyNetSpec, AnyNetSpecBuilder, AnyNetSpecData, BlockKind, MAX_STAGES, NetError, NetTemplate,
+    RegNetParams, RegNetParamsData, RegNetWidths, StageSpec, StemKind, WIDTH_QUANTUM,
+    adjust_block_compatibility, compatible_stage, generate_widths, round_half_even, zoo,
+};
 pub use constraint::{Constraint, RegNetPredicate, SpecPredicate};
 pub use design_space::{DesignSpace, SPACE_NAMES, SpaceDescription, SpaceSize};
 pub use property::Property;
 pub use ranges::{AnyNetXRanges, Family, RegNetRanges};
 pub use regime::Regime;
-pub use regnet::{
-    NetTemplate, RegNetParams, RegNetParamsData, RegNetWidths, WIDTH_QUANTUM,
-    adjust_block_compatibility, compatible_stage, generate_widths,
-};
 pub use sample::Sample;
-pub use spec::{
-    AnyNetSpec, AnyNetSpecBuilder, AnyNetSpecData, BlockKind, MAX_STAGES, StageSpec, StemKind,
-};
 
 use thiserror::Error;
 
-/// Everything that can be wrong with a spec, parameters or a design space.
+/// Everything that can be wrong with a design space (or with a spec it draws).
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum SpaceError {
-    #[error("invalid {field} = {value}: {why}")]
-    InvalidField {
-        field: String,
-        value: String,
-        why: String,
-    },
-    #[error("invalid stage {stage} {field} = {value}: {why}")]
-    InvalidStage {
-        stage: usize,
-        field: String,
-        value: String,
-        why: String,
-    },
-    #[error(
-        "stage {stage}: group width {group_width} does not divide the bottleneck width \
-         {bottleneck_width} (width {width})"
-    )]
-    GroupWidthIncompatible {
-        stage: usize,
-        width: usize,
-        bottleneck_width: usize,
-        group_width: usize,
-    },
+    #[error(transparent)]
+    Net(#[from] NetError),
     #[error("cannot parse '{input}': {why}")]
     Parse { input: String, why: String },
-    #[error("unknown model '{name}'; known models: {known}")]
-    UnknownModel { name: String, known: String },
     #[error("unknown design space '{name}'; known spaces: {known}")]
     UnknownSpace { name: String, known: String },
     #[error(
@@ -72,10 +45,4 @@ pub enum SpaceError {
     },
     #[error("design space {space}: {why}")]
     InvalidSpace { space: String, why: String },
-}
-
-/// Round half to even, as Python's `round` and numpy's `np.round` do. The reference's widths
-/// depend on it (RegNetX-400MF's last stage is 384, not 400).
-pub fn round_half_even(x: f64) -> f64 {
-    x.round_ties_even()
 }

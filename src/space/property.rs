@@ -141,7 +141,7 @@ impl FromStr for Property {
         };
         let (head, tail) = t.split_at(1.min(t.len()));
         let i: usize = tail.parse().map_err(|_| err())?;
-        if i == 0 || i > super::spec::MAX_STAGES {
+        if i == 0 || i > crate::net::MAX_STAGES {
             return Err(err());
         }
         match head {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::MAX_STAGES;
+use crate::net::MAX_STAGES;
 
 /// The per-stage choices of the AnyNetX spaces (paper §3.1), each drawn uniformly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::property::Property;
-use super::regnet::RegNetParams;
-use super::spec::AnyNetSpec;
 use crate::complexity::{Complexity, ComplexityError, complexity};
+use crate::net::AnyNetSpec;
+use crate::net::RegNetParams;
 
 /// One model: drawn from a design space (then `index` says where in its seeded sequence), or
 /// given by hand (a zoo model, a spec written in a notebook: no index).

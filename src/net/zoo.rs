@@ -1,7 +1,7 @@
 //! The RegNetX / RegNetY ImageNet model zoo of the reference code (pycls
 //! `configs/dds_baselines`), by its published parameters `(d, w0, wa, wm, g)`.
 
-use super::SpaceError;
+use super::NetError;
 use super::regnet::RegNetParams;
 use super::spec::AnyNetSpec;
 
@@ -86,13 +86,13 @@ fn normalize(name: &str) -> String {
 /// assert_eq!(m.name, "RegNetY-400MF");
 /// assert!(regnet_lab::space::zoo::get("RegNetZ-1GF").is_err());
 /// ```
-pub fn get(name: &str) -> Result<ZooModel, SpaceError> {
+pub fn get(name: &str) -> Result<ZooModel, NetError> {
     let key = normalize(name);
     TABLE
         .iter()
         .find(|r| normalize(r.0) == key)
         .map(entry)
-        .ok_or_else(|| SpaceError::UnknownModel {
+        .ok_or_else(|| NetError::UnknownModel {
             name: name.to_string(),
             known: names().join(", "),
         })
@@ -105,9 +105,9 @@ pub fn get(name: &str) -> Result<ZooModel, SpaceError> {
 /// ```
 /// let spec = regnet_lab::space::zoo::regnetx_200mf_body_32()?;
 /// assert_eq!(spec.stage_widths(), vec![24, 56, 152, 368]);
-/// # Ok::<(), regnet_lab::space::SpaceError>(())
+/// # Ok::<(), regnet_lab::space::NetError>(())
 /// ```
-pub fn regnetx_200mf_body_32() -> Result<AnyNetSpec, SpaceError> {
+pub fn regnetx_200mf_body_32() -> Result<AnyNetSpec, NetError> {
     let mut stages = get("RegNetX-200MF")?.spec().stages().to_vec();
     stages[0].stride = 1;
     AnyNetSpec::builder()

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::SpaceError;
+use super::NetError;
 use super::round_half_even;
 
 /// Most stages a spec may have. The paper's networks have 4; small-image nets have 2–3.
@@ -162,8 +162,8 @@ pub struct AnyNetSpecData {
 }
 
 impl TryFrom<AnyNetSpecData> for AnyNetSpec {
-    type Error = SpaceError;
-    fn try_from(data: AnyNetSpecData) -> Result<Self, SpaceError> {
+    type Error = NetError;
+    fn try_from(data: AnyNetSpecData) -> Result<Self, NetError> {
         validate(&data)?;
         Ok(AnyNetSpec { data })
     }
@@ -177,7 +177,7 @@ impl From<AnyNetSpec> for AnyNetSpecData {
 
 impl AnyNetSpec {
     /// Validate `data` and wrap it.
-    pub fn try_new(data: AnyNetSpecData) -> Result<Self, SpaceError> {
+    pub fn try_new(data: AnyNetSpecData) -> Result<Self, NetError> {
         Self::try_from(data)
     }
 
@@ -248,7 +248,7 @@ impl AnyNetSpec {
     }
 
     /// A copy with another number of classes (e.g. a zoo model for a 10-class dataset).
-    pub fn with_num_classes(&self, num_classes: usize) -> Result<Self, SpaceError> {
+    pub fn with_num_classes(&self, num_classes: usize) -> Result<Self, NetError> {
         let mut data = self.data.clone();
         data.num_classes = num_classes;
         Self::try_new(data)
@@ -260,7 +260,7 @@ impl AnyNetSpec {
         stem: StemKind,
         stem_width: usize,
         in_channels: usize,
-    ) -> Result<Self, SpaceError> {
+    ) -> Result<Self, NetError> {
         let mut data = self.data.clone();
         data.stem = stem;
         data.stem_width = stem_width;
@@ -269,8 +269,8 @@ impl AnyNetSpec {
     }
 }
 
-fn validate(d: &AnyNetSpecData) -> Result<(), SpaceError> {
-    let field = |name: &str, value: String, why: &str| SpaceError::InvalidField {
+fn validate(d: &AnyNetSpecData) -> Result<(), NetError> {
+    let field = |name: &str, value: String, why: &str| NetError::InvalidField {
         field: name.to_string(),
         value,
         why: why.to_string(),
@@ -317,7 +317,7 @@ fn validate(d: &AnyNetSpecData) -> Result<(), SpaceError> {
     let mut w_in = d.stem_width;
     for (i, s) in d.stages.iter().enumerate() {
         let stage = i + 1;
-        let bad = |f: &str, v: String, why: &str| SpaceError::InvalidStage {
+        let bad = |f: &str, v: String, why: &str| NetError::InvalidStage {
             stage,
             field: f.to_string(),
             value: v,
@@ -383,7 +383,7 @@ fn validate(d: &AnyNetSpecData) -> Result<(), SpaceError> {
             ));
         }
         if w_b % s.group_width != 0 {
-            return Err(SpaceError::GroupWidthIncompatible {
+            return Err(NetError::GroupWidthIncompatible {
                 stage,
                 width: s.width,
                 bottleneck_width: w_b,
@@ -480,7 +480,7 @@ impl AnyNetSpecBuilder {
         self.data.stages = stages;
         self
     }
-    pub fn build(self) -> Result<AnyNetSpec, SpaceError> {
+    pub fn build(self) -> Result<AnyNetSpec, NetError> {
         AnyNetSpec::try_new(self.data)
     }
 }

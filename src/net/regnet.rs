@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::spec::{AnyNetSpec, AnyNetSpecData, BlockKind, StageSpec, StemKind};
-use super::{SpaceError, round_half_even};
+use super::{NetError, round_half_even};
 
 /// Widths are quantised to multiples of this (pycls `q = 8`).
 pub const WIDTH_QUANTUM: usize = 8;
@@ -54,9 +54,9 @@ fn one() -> f64 {
 }
 
 impl TryFrom<RegNetParamsData> for RegNetParams {
-    type Error = SpaceError;
-    fn try_from(d: RegNetParamsData) -> Result<Self, SpaceError> {
-        let bad = |f: &str, v: String, why: &str| SpaceError::InvalidField {
+    type Error = NetError;
+    fn try_from(d: RegNetParamsData) -> Result<Self, NetError> {
+        let bad = |f: &str, v: String, why: &str| NetError::InvalidField {
             field: f.into(),
             value: v,
             why: why.into(),
@@ -288,7 +288,7 @@ impl NetTemplate {
 }
 
 impl RegNetParams {
-    pub fn try_new(data: RegNetParamsData) -> Result<Self, SpaceError> {
+    pub fn try_new(data: RegNetParamsData) -> Result<Self, NetError> {
         Self::try_from(data)
     }
 
@@ -299,7 +299,7 @@ impl RegNetParams {
         wa: f64,
         wm: f64,
         group_width: usize,
-    ) -> Result<Self, SpaceError> {
+    ) -> Result<Self, NetError> {
         Self::try_new(RegNetParamsData {
             depth,
             w0,
@@ -318,7 +318,7 @@ impl RegNetParams {
         wa: f64,
         wm: f64,
         group_width: usize,
-    ) -> Result<Self, SpaceError> {
+    ) -> Result<Self, NetError> {
         Self::try_new(RegNetParamsData {
             se_ratio: Some(0.25),
             ..Self::x(depth, w0, wa, wm, group_width)?.data
@@ -356,12 +356,12 @@ impl RegNetParams {
     }
 
     /// The ImageNet network of these parameters (as pycls builds it).
-    pub fn to_spec(&self) -> Result<AnyNetSpec, SpaceError> {
+    pub fn to_spec(&self) -> Result<AnyNetSpec, NetError> {
         self.to_spec_with(&NetTemplate::imagenet())
     }
 
     /// The network of these parameters on another input (stem, classes, strides).
-    pub fn to_spec_with(&self, template: &NetTemplate) -> Result<AnyNetSpec, SpaceError> {
+    pub fn to_spec_with(&self, template: &NetTemplate) -> Result<AnyNetSpec, NetError> {
         let (runs, _) = stage_runs(self.data.depth, self.data.w0, self.data.wa, self.data.wm);
         self.spec_from_runs(&runs, template)
     }
@@ -371,10 +371,10 @@ impl RegNetParams {
         &self,
         runs: &[(usize, usize)],
         template: &NetTemplate,
-    ) -> Result<AnyNetSpec, SpaceError> {
+    ) -> Result<AnyNetSpec, NetError> {
         let n = runs.len();
         if n > super::spec::MAX_STAGES {
-            return Err(SpaceError::InvalidField {
+            return Err(NetError::InvalidField {
                 field: "regnet".into(),
                 value: self.to_string(),
                 why: format!("generates {n} stages; at most {}", super::spec::MAX_STAGES),
@@ -431,9 +431,9 @@ impl fmt::Display for RegNetParams {
 
 /// Parses `d=13,w0=24,wa=36.44,wm=2.49,g=8[,b=1][,se=0.25]` (the CLI's `--regnet`).
 impl FromStr for RegNetParams {
-    type Err = SpaceError;
-    fn from_str(s: &str) -> Result<Self, SpaceError> {
-        let parse_err = |why: String| SpaceError::Parse {
+    type Err = NetError;
+    fn from_str(s: &str) -> Result<Self, NetError> {
+        let parse_err = |why: String| NetError::Parse {
             input: s.to_string(),
             why,
         };
@@ -443,12 +443,12 @@ impl FromStr for RegNetParams {
             let (key, value) = part
                 .split_once('=')
                 .ok_or_else(|| parse_err(format!("'{part}' is not key=value")))?;
-            let num = |v: &str| -> Result<f64, SpaceError> {
+            let num = |v: &str| -> Result<f64, NetError> {
                 v.trim()
                     .parse::<f64>()
                     .map_err(|_| parse_err(format!("{key}: '{v}' is not a number")))
             };
-            let int = |v: &str| -> Result<usize, SpaceError> {
+            let int = |v: &str| -> Result<usize, NetError> {
                 v.trim()
                     .parse::<usize>()
                     .map_err(|_| parse_err(format!("{key}: '{v}' is not a non-negative integer")))
