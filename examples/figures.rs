@@ -148,7 +148,7 @@ fn main() -> Result<()> {
         ));
     save("error_vs", &|p| row.save(p))?;
 
-    // 3. Block widths with quantized-linear fits (Fig. 7): two zoo RegNets and the best
+    // 3. Block widths with quantized-linear fits (Fig. 8): two zoo RegNets and the best
     //    AnyNetX_E model of the sweep.
     let best = e.valid().min_by(|p, q| {
         p.error()

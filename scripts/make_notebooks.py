@@ -104,7 +104,7 @@ println!("best test error {:.2}% after {} epoch(s), {:.0} img/s",
 
 NOTEBOOKS["01_anynetx_design_spaces.ipynb"] = [
     md("""
-# AnyNetX_A → AnyNetX_E (paper §3.1–3.2, Figures 2, 5, 6)
+# AnyNetX_A → AnyNetX_E (paper §3.1–3.2, Figures 2, 5, 6 and 7)
 
 A design space is a population of models. We sample models from each AnyNetX space, train each
 briefly on the same data with the same recipe, and compare the spaces by their **error EDFs**
@@ -186,7 +186,7 @@ for (name, r) in &results {
 }
 fig""", "figure"),
     md("""
-## The alternatives the paper rejected
+## The alternatives the paper rejected (Figure 7)
 
 On its way to D and E the paper also tried constant and decreasing widths (against C) and
 constant and decreasing depths (against D), and found both worse than the non-decreasing
@@ -238,7 +238,7 @@ model's value, and report the 95 % range: the paper's blue band and dashed line.
     .with(error_vs(&results[0].1, Property::Depth))
     .with(error_vs(&results[0].1, Property::StageWidth(3)))""", "figure"),
     md("""
-## The shared b of AnyNetX_B and the shared g of AnyNetX_C
+## The shared b of AnyNetX_B and the shared g of AnyNetX_C (Figure 5, right)
 
 B shares one bottleneck ratio across stages, C also one group width. The paper's panels show
 error against the shared value with the same bootstrap band: good B models sit at b ≤ 2, and
@@ -249,7 +249,7 @@ rests on; a band that spans every sampled value is "no preference", not "no effe
     .with(error_vs(&results[1].1, Property::BottleneckRatio).title(format!("AnyNetX_B, n = {}", results[1].1.errors().len())))
     .with(error_vs(&results[2].1, Property::GroupWidth).title(format!("AnyNetX_C, n = {}", results[2].1.errors().len())))""", "figure"),
     md("""
-## Good and bad AnyNetX_C networks
+## Good and bad AnyNetX_C networks (Figure 6)
 
 The widths of every block of the three best and the three worst AnyNetX_C models: the paper
 saw good networks widen from stage to stage, which is what D then imposes. Block index on the
@@ -300,7 +300,7 @@ same recipe and compare its EDF with AnyNetX_A's, as the cells above do for B to
 
 NOTEBOOKS["02_regnet.ipynb"] = [
     md("""
-# The RegNet parameterisation (paper §3.3, Figures 7 and 8)
+# The RegNet design space (paper §3.3–3.4, Figures 8, 9, 10 and 14)
 
 Good AnyNetX_E models have per-block widths that follow a **quantised linear** function:
 u_j = w0 + wa·j, s_j = round(log(u_j / w0) / log(wm)), w_j = w0·wm^s_j (rounded to a multiple
@@ -309,7 +309,7 @@ of 8). Six numbers (d, w0, wa, wm, g, b) describe a whole network.
     code(DEP),
     code(SETUP),
     md("""
-## Continuous and quantised widths (Figure 7, top left)
+## Continuous and quantised widths (Figure 8, top left)
 """),
     code("""let p: RegNetParams = "d=13,w0=24,wa=36.44,wm=2.49,g=8".parse()?;
 let w = p.widths();
@@ -319,7 +319,7 @@ for j in 0..w.continuous.len() {
 println!("stages realised {} of {} possible", w.num_stages, w.possible_stages);"""),
     code("""WidthsPlot::new().regnet("RegNetX-200MF", &p).regnet("RegNetX-1.6GF", &zoo::get("RegNetX-1.6GF")?.params)""", "figure"),
     md("""
-## How well do AnyNetX_E models fit? (Figure 7, e_fit)
+## How well do AnyNetX_E models fit? (Figure 8, e_fit)
 
 Fit (w0, wa, wm) to a model's per-block widths and measure e_fit, the mean absolute log-ratio of
 predicted to observed widths. RegNet models fit exactly; random AnyNetX_E models mostly do not.
@@ -338,7 +338,7 @@ for sample in e.samples(0, 3)? {
 }
 fig""", "figure"),
     md("""
-## e_fit against error over a whole sweep
+## e_fit against error over a whole sweep (Figure 8)
 
 The paper fits the quantised-linear model to every AnyNetX_E model and finds that the good ones
 fit well (low e_fit). Here: every model of the committed AnyNetX_E sweep (at `cpu` budget; a
@@ -369,9 +369,10 @@ paper counts them (per-stage choices; RegNet at the sampler's quantisation).
 let variants = DesignSpace::regnet_x().refine(Constraint::FixedWm(2.0)).refine(Constraint::W0EqualsWa);
 println!("RegNetX + wm = 2 + w0 = wa: {}", variants.size());"""),
     md("""
-## RegNetX vs AnyNetX_E, and the RegNet restrictions (Figure 8)
+## RegNetX and its restrictions wm = 2 and w0 = wa (Figure 9, left and middle)
 
-Small sweeps of RegNetX and of its restricted variants on the embedded data.
+RegNetX and its two restricted variants at the notebook's budget (the committed evidence at
+`cpu` budget; the legend's order is the cell's).
 """),
     code("""let data = budget.data()?;
 // RegNetX, RegNetX with wm = 2, RegNetX with w0 = wa (precomputed::regnet_x_variants()).
@@ -385,7 +386,7 @@ for space in &variants {
 }
 fig""", "figure"),
     md("""
-## RegNetX against AnyNetX_A and AnyNetX_E, and random search (ICCV 2019)
+## RegNetX against AnyNetX_A and AnyNetX_E, and random search (Figures 9 right and 10)
 
 The same recipe and regime for all three. Left: the error EDFs. Right: the expected best error
 of k models drawn at random from each sweep — the paper's random-search efficiency, computed
@@ -417,7 +418,7 @@ rules as notebook 01 (`docs/findings.md`); Holm's correction runs over the rows 
     code("""let claims: Vec<Claim> = paper_claims().into_iter().skip(4).collect();
 findings(&claims, &sweeps, &FindingsOptions::default())?"""),
     md("""
-## Alternate designs: inverted bottleneck and depthwise convolution (paper §4)
+## Alternate designs: inverted bottleneck and depthwise convolution (§4, Figure 14 left)
 
 The paper tries two designs popular in mobile networks on RegNetX: an inverted bottleneck
 (b = 1/4, the 3×3 convolution at four times the block's width) and depthwise 3×3 convolutions
@@ -493,12 +494,12 @@ value at its n; the models each regime rests on are printed above.
         .with(TrendPlot::good_ranges(Property::Wm, name, &refs, &opts))
         .with(TrendPlot::good_ranges(Property::GroupWidth, name, &refs, &opts))
 }""", "figure"),
-    md("RegNetX vs RegNetY in the largest regime (paper Figure 14: SE helps)."),
+    md("RegNetX vs RegNetY in the largest regime (paper Figure 14, right: SE helps)."),
     code("""EdfPlot::new()
     .sweep("RegNetX", &by_family[0].1[2])
     .sweep("RegNetY", &by_family[1].1[2])""", "figure"),
     md("""
-## Complexity metrics against run time, on this CPU
+## Complexity metrics against run time, on this CPU (Figure 12)
 
 The paper (on GPUs) found a network's activations a better predictor of its run time than its
 flops. `cargo run --release --example runtime_vs_complexity` measured 40 models (RegNetX from

@@ -448,7 +448,7 @@ impl Tabular for QuantizedLinearFit {
                 ("e_fit", num(self.e_fit, 4)),
                 ("predicted widths", list(&self.predicted)),
             ])
-            .caption("quantized-linear fit (paper §3.3, Fig. 7)"),
+            .caption("quantized-linear fit (paper §3.3, Fig. 8)"),
         ]
     }
 }

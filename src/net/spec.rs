@@ -233,7 +233,7 @@ impl AnyNetSpec {
     pub fn stage_bottleneck_ratios(&self) -> Vec<f64> {
         self.stages().iter().map(|s| s.bottleneck_ratio).collect()
     }
-    /// The width of every block in order (`w_j` of paper §3.3, the quantity Fig. 7 plots).
+    /// The width of every block in order (`w_j` of paper §3.3, the quantity Fig. 8 plots).
     pub fn block_widths(&self) -> Vec<usize> {
         self.stages()
             .iter()

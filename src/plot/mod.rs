@@ -5,8 +5,8 @@
 //! | figure | paper | builder |
 //! | --- | --- | --- |
 //! | error EDFs of design spaces, legend `name [min | mean]`, optionally complexity-normalised | Fig. 2 left, 4–5; ICCV 2019 §4 | [`EdfPlot`], [`edf`] |
-//! | error vs a model property with the bootstrap good range | Fig. 2 middle/right, 8, 9 | [`ErrorVsPlot`], [`error_vs`] |
-//! | per-block widths and their quantized-linear fit | Fig. 7 | [`WidthsPlot`], [`block_widths`] |
+//! | error vs a model property with the bootstrap good range | Fig. 2 middle/right, 5 right | [`ErrorVsPlot`], [`error_vs`] |
+//! | per-block widths and their quantized-linear fit | Fig. 6, 8 | [`WidthsPlot`], [`block_widths`] |
 //! | a property of the best models across flop regimes, with its trend | Fig. 11 | [`TrendPlot`] |
 //! | training curves of runs | — | [`CurvesPlot`], [`training_curves`] |
 //! | random-search efficiency | ICCV 2019 §5 | [`SearchPlot`], [`search_efficiency`] |

@@ -1,4 +1,4 @@
-//! Per-block widths of models and their quantized-linear fit (paper §3.3, Fig. 7): the
+//! Per-block widths of models and their quantized-linear fit (paper §3.3, Fig. 8): the
 //! widths `w_j` of a network drawn against the block index `j` (solid, with markers), the
 //! fitted continuous widths `u_j = w0 + wa·j` (dashed line) and the quantized widths the fit
 //! predicts (thin dashed steps), on a log width axis. A good network's widths lie close to

@@ -138,8 +138,8 @@ pub struct PaperFinding {
     pub text: String,
 }
 
-/// The paper's finding on a constraint, if it studied one like it: AnyNetX_B–E (§3.2, Fig. 5)
-/// and, for RegNet sweeps (`regnet`), ranges of wm, b, g, d (§3.3, Fig. 9–10). The paper's
+/// The paper's finding on a constraint, if it studied one like it: AnyNetX_B–E (§3.2, Fig. 5, 7)
+/// and, for RegNet sweeps (`regnet`), ranges of wm, b, g, d (§3.3–4, Fig. 9, 11). The paper's
 /// findings are about ImageNet at 400MF; a small-image sweep may legitimately disagree.
 ///
 /// ```
@@ -251,7 +251,7 @@ pub fn paper_candidates(results: &SweepResults) -> Vec<Candidate> {
 }
 
 /// The properties whose good ranges become candidates: for RegNet sweeps `d, w0, wa, wm, g, b`
-/// (paper §3.3, Fig. 8–10); for AnyNet sweeps `d`, each stage's `d_i`, `w_i`, and `b_i`, `g_i`
+/// (paper §3.3–4, Fig. 9, 11); for AnyNet sweeps `d`, each stage's `d_i`, `w_i`, and `b_i`, `g_i`
 /// (or the shared `b`, `g` once the space shares them). Only properties every model has.
 pub fn range_properties(results: &SweepResults) -> Vec<Property> {
     if is_regnet(results) {

@@ -36,9 +36,9 @@ pub enum Constraint {
     DepthsConstant,
     /// An alternative to E the paper rejected: `d_{i+1} ≤ d_i`.
     DepthsNonIncreasing,
-    /// RegNet variant (paper Fig. 8): fix `wm` to this value.
+    /// RegNet variant (paper Fig. 9): fix `wm` to this value.
     FixedWm(f64),
-    /// RegNet variant (paper Fig. 8): `w0 = wa`.
+    /// RegNet variant (paper Fig. 9): `w0 = wa`.
     W0EqualsWa,
     /// A property kept inside `[min, max]` (e.g. from a bootstrap good range).
     Range {

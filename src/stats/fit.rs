@@ -1,4 +1,4 @@
-//! Fits: the quantised-linear width model of RegNet (paper §3.3, eqs. 2–4, Fig. 7) to a
+//! Fits: the quantised-linear width model of RegNet (paper §3.3, eqs. 2–4, Fig. 8) to a
 //! network's per-block widths, measured by `e_fit`; and least-squares trend lines (paper Fig. 11:
 //! the best depth, `w_m` … across flops regimes).
 

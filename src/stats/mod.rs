@@ -11,7 +11,7 @@
 //! - [`good_range`]: the bootstrap range of a property of the best models (paper Fig. 2, middle
 //!   and right: the shaded band and the dashed line), as pycls `get_filters` computes it.
 //! - [`fit_quantized_linear`] / [`e_fit`]: fitting the quantised-linear width model
-//!   `(w0, wa, wm)` to a network's per-block widths (paper §3.3, Fig. 7), and [`linear_fit`] for
+//!   `(w0, wa, wm)` to a network's per-block widths (paper §3.3, Fig. 8), and [`linear_fit`] for
 //!   trends (best depth vs flops regime, Fig. 11).
 //! - [`random_search_efficiency`]: expected minimum error of `k` models drawn from a sweep
 //!   (ICCV 2019), exactly from the order statistics.

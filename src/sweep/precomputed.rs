@@ -61,7 +61,7 @@ pub fn anynetx_alternatives() -> Result<Vec<DesignSpace>, SpaceError> {
     ])
 }
 
-/// RegNetX and two of the paper's restrictions (Figure 8), sized for 28×28: notebook 02.
+/// RegNetX and two of the paper's restrictions (Figure 9), sized for 28×28: notebook 02.
 pub fn regnet_x_variants() -> Vec<DesignSpace> {
     let base = DesignSpace::regnet_x()
         .with_regnet_ranges(RegNetRanges::small())

@@ -282,6 +282,60 @@ fn run_on_this_thread(
     checkpoint_dir: Option<&Path>,
     on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<(RunRecord, AnyNet), TrainError> {
+    check_config(cfg)?;
+    let started = Instant::now();
+    let device = cfg.device.resolve()?;
+    let (model, mut opt, mut state) = start(spec, cfg, &device, checkpoint_dir, on_event)?;
+    let steps_per_epoch = cfg.steps_per_epoch(data);
+    if steps_per_epoch == 0 {
+        return Err(TrainError::Config("the training split is empty".into()));
+    }
+    let mut stop = StopReason::Completed;
+    for epoch in state.epochs_done..cfg.epochs {
+        let epoch_start = Instant::now();
+        let run = EpochRun {
+            model: &model,
+            data,
+            cfg,
+            device: &device,
+            epoch,
+            steps_per_epoch,
+            trained_before: state.train_seconds,
+        };
+        let sums = run.train(&mut opt, on_event)?;
+        stop = sums.stop;
+        state.train_seconds += epoch_start.elapsed().as_secs_f64();
+        state.images_seen += sums.seen as u64;
+        if stop == StopReason::Diverged || sums.seen == 0 {
+            break;
+        }
+        let eval = evaluate_blocks(&model, data, cfg.batch_size.max(256))?;
+        let record = EpochRecord {
+            epoch,
+            lr: sums.lr,
+            steps: sums.steps,
+            train_loss: sums.loss_sum / sums.seen as f64,
+            train_error: 100.0 * sums.wrong as f64 / sums.seen as f64,
+            test_error: Some(eval.error),
+            test_error_blocks: eval.blocks,
+            seconds: epoch_start.elapsed().as_secs_f64(),
+        };
+        on_event(&Event::Epoch(record.clone()));
+        state.epochs.push(record);
+        state.epochs_done = epoch + 1;
+        if stop != StopReason::Completed {
+            break;
+        }
+        if let Some(dir) = checkpoint_dir {
+            save_checkpoint(dir, &model, &opt, &state)?;
+        }
+    }
+    let record = finish(spec, regnet, data, cfg, &device, state, stop, started)?;
+    Ok((record, model))
+}
+
+/// Settings no run can start with.
+fn check_config(cfg: &TrainConfig) -> Result<(), TrainError> {
     if cfg.batch_size == 0 {
         return Err(TrainError::Config("batch_size must be at least 1".into()));
     }
@@ -291,8 +345,18 @@ fn run_on_this_thread(
             cfg.label_smoothing
         )));
     }
-    let started = Instant::now();
-    let device = cfg.device.resolve()?;
+    Ok(())
+}
+
+/// The seeded network and its optimiser, at the position of the checkpoint in
+/// `checkpoint_dir` when it holds one of this run (refused when it holds another run's).
+fn start(
+    spec: &AnyNetSpec,
+    cfg: &TrainConfig,
+    device: &Device,
+    checkpoint_dir: Option<&Path>,
+    on_event: &mut (dyn FnMut(&Event) + Send),
+) -> Result<(AnyNet, Sgd, CheckpointState), TrainError> {
     let model = AnyNet::build(
         spec,
         &ModelConfig::default()
@@ -302,7 +366,6 @@ fn run_on_this_thread(
     )
     .map_err(model_err)?;
     let mut opt = Sgd::new(model.named_vars(), cfg.sgd.clone());
-
     let mut state = CheckpointState {
         epochs_done: 0,
         epochs: Vec::new(),
@@ -311,117 +374,131 @@ fn run_on_this_thread(
         config: cfg.clone(),
         spec: spec.clone(),
     };
-    if let Some(dir) = checkpoint_dir {
-        if let Some(saved) = load_checkpoint(dir, &model, &mut opt, &device)? {
-            if saved.config == *cfg && saved.spec == *spec {
-                state = saved;
-                on_event(&Event::Resumed {
-                    epoch: state.epochs_done,
-                });
-            } else {
-                return Err(TrainError::Checkpoint(format!(
-                    "{dir:?} holds a checkpoint of another run (spec or configuration differ); remove it"
-                )));
-            }
+    if let Some(dir) = checkpoint_dir
+        && let Some(saved) = load_checkpoint(dir, &model, &mut opt, device)?
+    {
+        if saved.config != *cfg || saved.spec != *spec {
+            return Err(TrainError::Checkpoint(format!(
+                "{dir:?} holds a checkpoint of another run (spec or configuration differ); remove it"
+            )));
         }
+        state = saved;
+        on_event(&Event::Resumed {
+            epoch: state.epochs_done,
+        });
     }
+    Ok((model, opt, state))
+}
 
-    let steps_per_epoch = cfg.steps_per_epoch(data);
-    if steps_per_epoch == 0 {
-        return Err(TrainError::Config("the training split is empty".into()));
-    }
-    let mut stop = StopReason::Completed;
-    'epochs: for epoch in state.epochs_done..cfg.epochs {
+/// One epoch's training steps.
+struct EpochRun<'a> {
+    model: &'a AnyNet,
+    data: &'a dyn TrainData,
+    cfg: &'a TrainConfig,
+    device: &'a Device,
+    epoch: usize,
+    steps_per_epoch: usize,
+    /// Training seconds of the epochs before this one (for the time budget).
+    trained_before: f64,
+}
+
+/// What one epoch's steps add up to, and why they stopped.
+struct EpochSums {
+    loss_sum: f64,
+    seen: usize,
+    wrong: usize,
+    steps: usize,
+    /// The learning rate of the last step.
+    lr: f64,
+    stop: StopReason,
+}
+
+impl EpochRun<'_> {
+    /// Step through the epoch's batches until they run out, the time budget is spent or the
+    /// loss diverges.
+    fn train(
+        &self,
+        opt: &mut Sgd,
+        on_event: &mut (dyn FnMut(&Event) + Send),
+    ) -> Result<EpochSums, TrainError> {
+        let (cfg, epoch, steps_per_epoch) = (self.cfg, self.epoch, self.steps_per_epoch);
         let epoch_start = Instant::now();
-        let (mut loss_sum, mut seen, mut bad, mut steps) = (0.0f64, 0usize, 0usize, 0usize);
-        let mut lr = cfg.schedule.lr_at(epoch as f64, cfg.epochs);
-        for batch in data
-            .train_batches(cfg.batch_size, cfg.seed, epoch, &device)?
-            .take(steps_per_epoch)
-        {
-            if cfg
-                .max_seconds
-                .is_some_and(|m| state.train_seconds + epoch_start.elapsed().as_secs_f64() >= m)
-            {
-                stop = StopReason::TimeBudget;
-            }
-            if stop != StopReason::Completed {
+        let mut sums = EpochSums {
+            loss_sum: 0.0,
+            seen: 0,
+            wrong: 0,
+            steps: 0,
+            lr: cfg.schedule.lr_at(epoch as f64, cfg.epochs),
+            stop: StopReason::Completed,
+        };
+        let batches = self
+            .data
+            .train_batches(cfg.batch_size, cfg.seed, epoch, self.device)?;
+        for batch in batches.take(steps_per_epoch) {
+            let elapsed = self.trained_before + epoch_start.elapsed().as_secs_f64();
+            if cfg.max_seconds.is_some_and(|m| elapsed >= m) {
+                sums.stop = StopReason::TimeBudget;
                 break;
             }
             let (x, y) = batch?;
-            lr = cfg.schedule.lr_at(
-                epoch as f64 + steps as f64 / steps_per_epoch as f64,
+            sums.lr = cfg.schedule.lr_at(
+                epoch as f64 + sums.steps as f64 / steps_per_epoch as f64,
                 cfg.epochs,
             );
-            let logits = model.forward_t(&x, true).map_err(model_err)?;
+            let logits = self.model.forward_t(&x, true).map_err(model_err)?;
             let loss = cross_entropy(&logits, &y, cfg.label_smoothing).map_err(candle_err)?;
             let loss_value = loss
                 .to_dtype(DType::F64)
                 .and_then(|l| l.to_scalar::<f64>())
                 .map_err(candle_err)?;
             if !loss_value.is_finite() || loss_value > cfg.divergence_loss {
-                stop = StopReason::Diverged;
+                sums.stop = StopReason::Diverged;
                 break;
             }
             let grads = loss.backward().map_err(candle_err)?;
-            opt.step(&grads, lr).map_err(candle_err)?;
+            opt.step(&grads, sums.lr).map_err(candle_err)?;
             let n = y.dims1().map_err(candle_err)?;
-            bad += wrong(&logits, &y).map_err(candle_err)?;
-            loss_sum += loss_value * n as f64;
-            seen += n;
-            steps += 1;
-            if cfg.log_every > 0 && steps % cfg.log_every == 0 {
+            sums.wrong += wrong(&logits, &y).map_err(candle_err)?;
+            sums.loss_sum += loss_value * n as f64;
+            sums.seen += n;
+            sums.steps += 1;
+            if cfg.log_every > 0 && sums.steps % cfg.log_every == 0 {
                 let secs = epoch_start.elapsed().as_secs_f64();
                 on_event(&Event::Step {
                     epoch,
-                    step: steps,
+                    step: sums.steps,
                     steps: steps_per_epoch,
                     loss: loss_value,
-                    lr,
-                    images_per_second: seen as f64 / secs.max(1e-9),
+                    lr: sums.lr,
+                    images_per_second: sums.seen as f64 / secs.max(1e-9),
                 });
             }
         }
-        let train_secs = epoch_start.elapsed().as_secs_f64();
-        state.train_seconds += train_secs;
-        state.images_seen += seen as u64;
-        if stop == StopReason::Diverged {
-            break 'epochs;
-        }
-        if seen == 0 {
-            break 'epochs;
-        }
-        let eval = evaluate_blocks(&model, data, cfg.batch_size.max(256))?;
-        let record = EpochRecord {
-            epoch,
-            lr,
-            steps,
-            train_loss: loss_sum / seen as f64,
-            train_error: 100.0 * bad as f64 / seen as f64,
-            test_error: Some(eval.error),
-            test_error_blocks: eval.blocks,
-            seconds: epoch_start.elapsed().as_secs_f64(),
-        };
-        on_event(&Event::Epoch(record.clone()));
-        state.epochs.push(record);
-        state.epochs_done = epoch + 1;
-        if stop == StopReason::Completed {
-            if let Some(dir) = checkpoint_dir {
-                save_checkpoint(dir, &model, &opt, &state)?;
-            }
-        } else {
-            break 'epochs;
-        }
+        Ok(sums)
     }
+}
+
+/// The run's record: its sample, settings, epochs and best / final error (none when diverged).
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    spec: &AnyNetSpec,
+    regnet: Option<&RegNetParams>,
+    data: &dyn TrainData,
+    cfg: &TrainConfig,
+    device: &Device,
+    state: CheckpointState,
+    stop: StopReason,
+    started: Instant,
+) -> Result<RunRecord, TrainError> {
     let diverged = stop == StopReason::Diverged;
     let errors: Vec<f64> = state.epochs.iter().filter_map(|e| e.test_error).collect();
-    let record = RunRecord {
+    Ok(RunRecord {
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         sample: Sample::new(spec.clone(), regnet.cloned(), data.resolution())
             .map_err(|e| TrainError::Config(e.to_string()))?,
         config: cfg.clone(),
         dataset: data.describe(),
-        device: device_name(&device),
+        device: device_name(device),
         final_error: if diverged {
             None
         } else {
@@ -437,8 +514,7 @@ fn run_on_this_thread(
         images_per_second: state.images_seen as f64 / state.train_seconds.max(1e-9),
         seconds: started.elapsed().as_secs_f64(),
         epochs: state.epochs,
-    };
-    Ok((record, model))
+    })
 }
 
 const LATEST: &str = "latest.json";
