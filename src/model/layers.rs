@@ -104,18 +104,52 @@ pub struct Conv2d {
     groups: usize,
 }
 
+/// How a [`Conv2d`] is built, as candle-nn's `Conv2dConfig`: a `kernel`×`kernel` convolution
+/// (padding `kernel / 2`) with `stride` and `groups`, with or without a learned bias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvConfig {
+    pub kernel: usize,
+    pub stride: usize,
+    pub groups: usize,
+    pub bias: bool,
+}
+
+impl ConvConfig {
+    /// A `kernel`×`kernel` convolution, stride 1, one group, no bias.
+    pub fn kernel(kernel: usize) -> Self {
+        ConvConfig {
+            kernel,
+            stride: 1,
+            groups: 1,
+            bias: false,
+        }
+    }
+    pub fn stride(self, stride: usize) -> Self {
+        ConvConfig { stride, ..self }
+    }
+    pub fn groups(self, groups: usize) -> Self {
+        ConvConfig { groups, ..self }
+    }
+    /// With a learned bias (the SE convolutions').
+    pub fn with_bias(self) -> Self {
+        ConvConfig { bias: true, ..self }
+    }
+}
+
 impl Conv2d {
     /// A convolution at `vb`'s prefix; parameters `weight` (and `bias`).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         vb: &VarBuilder,
         in_channels: usize,
         out_channels: usize,
-        kernel: usize,
-        stride: usize,
-        groups: usize,
-        bias: bool,
+        cfg: ConvConfig,
     ) -> Result<Self, ModelError> {
+        let ConvConfig {
+            kernel,
+            stride,
+            groups,
+            bias,
+        } = cfg;
         let name = vb.prefix();
         if groups == 0 || in_channels % groups != 0 || out_channels % groups != 0 {
             return Err(ModelError::Build {
@@ -447,14 +481,12 @@ pub struct ConvBn {
     pub bn: BatchNorm,
 }
 
-/// How a [`ConvBn`] is built, as candle-nn's `Conv2dConfig`: a `kernel`×`kernel` convolution
-/// (padding `kernel / 2`) with `stride` and `groups`, and whether its BatchNorm ends a residual
-/// branch (its γ is then zero-initialised when the model asks for it).
+/// How a [`ConvBn`] is built: its convolution (without bias: the BatchNorm's β is the
+/// bias), and whether its BatchNorm ends a residual branch (its γ is then zero-initialised
+/// when the model asks for it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConvBnConfig {
-    pub kernel: usize,
-    pub stride: usize,
-    pub groups: usize,
+    pub conv: ConvConfig,
     pub ends_branch: bool,
 }
 
@@ -462,17 +494,21 @@ impl ConvBnConfig {
     /// A `kernel`×`kernel` convolution, stride 1, one group, not ending a branch.
     pub fn kernel(kernel: usize) -> Self {
         ConvBnConfig {
-            kernel,
-            stride: 1,
-            groups: 1,
+            conv: ConvConfig::kernel(kernel),
             ends_branch: false,
         }
     }
     pub fn stride(self, stride: usize) -> Self {
-        ConvBnConfig { stride, ..self }
+        ConvBnConfig {
+            conv: self.conv.stride(stride),
+            ..self
+        }
     }
     pub fn groups(self, groups: usize) -> Self {
-        ConvBnConfig { groups, ..self }
+        ConvBnConfig {
+            conv: self.conv.groups(groups),
+            ..self
+        }
     }
     /// The last BatchNorm of a residual branch.
     pub fn ends_branch(self) -> Self {
@@ -491,15 +527,7 @@ impl ConvBn {
         cfg: ConvBnConfig,
     ) -> Result<Self, ModelError> {
         Ok(ConvBn {
-            conv: Conv2d::new(
-                &vb.pp("0"),
-                in_channels,
-                out_channels,
-                cfg.kernel,
-                cfg.stride,
-                cfg.groups,
-                false,
-            )?,
+            conv: Conv2d::new(&vb.pp("0"), in_channels, out_channels, cfg.conv)?,
             bn: BatchNorm::new(&vb.pp("1"), out_channels, cfg.ends_branch)?,
         })
     }
@@ -537,8 +565,18 @@ pub struct SqueezeExcitation {
 impl SqueezeExcitation {
     pub(crate) fn new(vb: &VarBuilder, channels: usize, w_se: usize) -> Result<Self, ModelError> {
         Ok(SqueezeExcitation {
-            fc1: Conv2d::new(&vb.pp("fc1"), channels, w_se, 1, 1, 1, true)?,
-            fc2: Conv2d::new(&vb.pp("fc2"), w_se, channels, 1, 1, 1, true)?,
+            fc1: Conv2d::new(
+                &vb.pp("fc1"),
+                channels,
+                w_se,
+                ConvConfig::kernel(1).with_bias(),
+            )?,
+            fc2: Conv2d::new(
+                &vb.pp("fc2"),
+                w_se,
+                channels,
+                ConvConfig::kernel(1).with_bias(),
+            )?,
         })
     }
 

@@ -10,7 +10,7 @@ mod schedule;
 
 pub use data::{DataSource, EvalSplit, ImageData};
 pub use device::{DeviceChoice, device_name};
-pub use optim::{Sgd, SgdConfig};
+pub use optim::{OptimStateError, Sgd, SgdConfig};
 pub use record::{EpochRecord, RunRecord, StopReason, TrainConfig};
 pub use run::{
     BLOCK_PER_CLASS, Batch, Evaluation, Event, TrainData, cross_entropy, evaluate, evaluate_blocks,
@@ -39,4 +39,11 @@ pub enum TrainError {
     Data(String),
     #[error("checkpoint {0}")]
     Checkpoint(String),
+    /// A checkpoint's momentum buffers that do not fit the optimiser (the cause is kept).
+    #[error("checkpoint {}: {source}", path.display())]
+    OptimState {
+        path: std::path::PathBuf,
+        #[source]
+        source: OptimStateError,
+    },
 }

@@ -14,6 +14,25 @@ use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 use serde::{Deserialize, Serialize};
 
+/// Why saved momentum buffers do not fit an optimiser.
+#[derive(Debug, thiserror::Error)]
+pub enum OptimStateError {
+    #[error("momentum of '{name}' has shape {found:?}, the parameter {expected:?}")]
+    Shape {
+        name: String,
+        found: Vec<usize>,
+        expected: Vec<usize>,
+    },
+    #[error("momentum of '{name}': {source}")]
+    Tensor {
+        name: String,
+        #[source]
+        source: candle_core::Error,
+    },
+    #[error("momentum for unknown parameter '{name}'")]
+    Unknown { name: String },
+}
+
 /// Optimiser settings. Defaults: momentum 0.9, Nesterov on, weight decay 5e-4 — the crate's
 /// one default for short runs on small images, which is pycls's CIFAR setting; the paper's
 /// ImageNet runs (and pycls's ImageNet configs) use 5e-5.
@@ -120,26 +139,31 @@ impl Sgd {
     }
 
     /// Restore momentum buffers saved by [`Sgd::state`]. Unknown names or wrong shapes are errors.
-    pub fn load_state(&mut self, mut state: HashMap<String, Tensor>) -> Result<(), String> {
+    pub fn load_state(
+        &mut self,
+        mut state: HashMap<String, Tensor>,
+    ) -> Result<(), OptimStateError> {
         for p in &mut self.params {
             if let Some(v) = state.remove(&p.name) {
                 if v.dims() != p.var.as_tensor().dims() {
-                    return Err(format!(
-                        "momentum of '{}' has shape {:?}, the parameter {:?}",
-                        p.name,
-                        v.dims(),
-                        p.var.as_tensor().dims()
-                    ));
+                    return Err(OptimStateError::Shape {
+                        name: p.name.clone(),
+                        found: v.dims().to_vec(),
+                        expected: p.var.as_tensor().dims().to_vec(),
+                    });
                 }
                 let v = v
                     .to_device(p.var.as_tensor().device())
                     .and_then(|v| v.to_dtype(p.var.as_tensor().dtype()))
-                    .map_err(|e| format!("momentum of '{}': {e}", p.name))?;
+                    .map_err(|source| OptimStateError::Tensor {
+                        name: p.name.clone(),
+                        source,
+                    })?;
                 p.velocity = Some(v);
             }
         }
-        match state.keys().next() {
-            Some(extra) => Err(format!("momentum for unknown parameter '{extra}'")),
+        match state.into_keys().next() {
+            Some(name) => Err(OptimStateError::Unknown { name }),
             None => Ok(()),
         }
     }

@@ -598,6 +598,10 @@ fn load_checkpoint(
     let mpath = sub.join("momentum.safetensors");
     let momentum =
         candle_core::safetensors::load(&mpath, device).map_err(|e| ckpt_err(&mpath, e))?;
-    opt.load_state(momentum).map_err(|e| ckpt_err(&mpath, e))?;
+    opt.load_state(momentum)
+        .map_err(|source| TrainError::OptimState {
+            path: mpath.clone(),
+            source,
+        })?;
     Ok(Some(state))
 }
