@@ -1,8 +1,8 @@
-//! candle networks built from an [`AnyNetSpec`](crate::space::AnyNetSpec) (paper §3.1, Fig. 3–4).
+//! candle networks built from an [`AnyNetSpec`] (paper §3.1, Fig. 3–4).
 //!
 //! An [`AnyNet`] is the stem, the body of stages of residual blocks and the head that the spec
 //! describes — any number of stages, any [`StemKind`](crate::space::StemKind) and any
-//! [`BlockKind`](crate::space::BlockKind): X blocks, Y blocks (X + squeeze-excitation), and the
+//! [`BlockKind`]: X blocks, Y blocks (X + squeeze-excitation), and the
 //! ResNet basic and bottleneck blocks used as baselines. It is made of struct modules that
 //! implement [`candle_nn::ModuleT`], so the train flag reaches every BatchNorm: in train mode BN
 //! normalises with batch statistics and updates its running statistics with the reference

@@ -11,7 +11,7 @@
 //!
 //! Every function dispatches by device and dtype: the custom ops run for f32 tensors on the
 //! CPU ([`is_fast`]); anything else (CUDA, f16, f64) takes candle's own ops, so the `cuda`
-//! feature keeps working through candle's CUDA kernels. [`reference`] holds the plain candle
+//! feature keeps working through candle's CUDA kernels. [`reference`](mod@reference) holds the plain candle
 //! versions the tests compare against (forward and gradients).
 //!
 //! Runtime setting worth making in a binary's environment: `CANDLE_BARRIER_POOL_SPIN_LIMIT=500`.

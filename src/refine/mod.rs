@@ -73,24 +73,27 @@
 
 mod catalogue;
 mod correct;
+mod evaluate;
+mod options;
+mod outcome;
 mod table;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub use crate::stats::Interval;
 pub use catalogue::{
     Candidate, Origin, PaperFinding, catalogue, paper_candidates, paper_finding, range_properties,
 };
 pub use correct::{Correction, adjust_pvalues};
+pub use options::{RangeSelection, SuggestOptions};
+pub use outcome::{CandidateResult, ErrorSummary, Suggestions, TestedOn, Verdict};
 
-use crate::random::{derive_seed, fnv1a, shuffle_with};
-use crate::space::{Constraint, DesignSpace, Sample, SpaceDescription};
-use crate::stats::{
-    Edf, GoodRangeOptions, KsTest, StatsError, ks_2samp, percentile, portable_index,
-};
+use crate::random::{derive_seed, shuffle_with};
+use crate::space::{Constraint, DesignSpace, Sample};
+use crate::stats::{StatsError, portable_index};
 use crate::sweep::SweepResults;
 use crate::train::RunRecord;
 
@@ -123,374 +126,11 @@ pub enum RefineError {
     Stats(#[from] StatsError),
 }
 
-fn invalid(name: &str, value: impl std::fmt::Display, why: &str) -> RefineError {
+pub(crate) fn invalid(name: &str, value: impl std::fmt::Display, why: &str) -> RefineError {
     RefineError::InvalidOption {
         name: name.into(),
         value: value.to_string(),
         why: why.into(),
-    }
-}
-
-/// How good-range candidates are derived and tested (see the module docs on circularity).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum RangeSelection {
-    /// Derive ranges on a seeded random `derive_fraction` of the valid models, test them on
-    /// the rest only. Honest p-values, at the cost of half the models (default 0.5).
-    HoldOut { derive_fraction: f64 },
-    /// Derive and test on every model: more power, but biased towards "improves"; such
-    /// candidates are marked circular.
-    InSample,
-    /// No range candidates.
-    Off,
-}
-
-impl Default for RangeSelection {
-    fn default() -> Self {
-        RangeSelection::HoldOut {
-            derive_fraction: 0.5,
-        }
-    }
-}
-
-/// Parses `holdout` (half derives), `holdout:F` (a fraction F derives), `in-sample`, `off`,
-/// for command lines.
-///
-/// ```
-/// use regnet_lab::refine::RangeSelection;
-/// assert_eq!("holdout".parse::<RangeSelection>()?, RangeSelection::default());
-/// assert_eq!("holdout:0.3".parse::<RangeSelection>()?, RangeSelection::HoldOut { derive_fraction: 0.3 });
-/// assert_eq!("in-sample".parse::<RangeSelection>()?, RangeSelection::InSample);
-/// assert!("holdout:1.5".parse::<RangeSelection>().is_err());
-/// # Ok::<(), regnet_lab::refine::RefineError>(())
-/// ```
-impl std::str::FromStr for RangeSelection {
-    type Err = RefineError;
-    fn from_str(s: &str) -> Result<Self, RefineError> {
-        let t = s.trim().to_ascii_lowercase().replace('_', "-");
-        let bad = || {
-            invalid(
-                "ranges",
-                s,
-                "expected holdout, holdout:F with 0 < F < 1, in-sample or off",
-            )
-        };
-        match t.as_str() {
-            "holdout" | "hold-out" => Ok(RangeSelection::default()),
-            "in-sample" | "insample" => Ok(RangeSelection::InSample),
-            "off" | "none" => Ok(RangeSelection::Off),
-            _ => {
-                let f: f64 = t
-                    .strip_prefix("holdout:")
-                    .or_else(|| t.strip_prefix("hold-out:"))
-                    .and_then(|f| f.parse().ok())
-                    .ok_or_else(bad)?;
-                if f > 0.0 && f < 1.0 {
-                    Ok(RangeSelection::HoldOut { derive_fraction: f })
-                } else {
-                    Err(bad())
-                }
-            }
-        }
-    }
-}
-
-/// Options of [`suggest`]; `Default` is the documented choice for each, seed 0.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SuggestOptions {
-    /// Seeds the hold-out split, the good-range bootstrap, the effect bootstraps and the
-    /// samples of the space: the same seed gives the same table.
-    pub seed: u64,
-    /// Bootstrap resamples for the effect intervals (default 2000).
-    pub resamples: usize,
-    /// Fewest kept and fewest rejected models for a test (default 10 each).
-    pub min_models: usize,
-    /// Level of the tests and `1 − α` of the intervals (default 0.05).
-    pub alpha: f64,
-    /// Multiple-testing correction (default Holm).
-    pub correction: Correction,
-    /// Fresh samples of the space to estimate the share each candidate keeps (default 2000;
-    /// 0: not estimated).
-    pub share_samples: usize,
-    /// Good-range candidates: hold-out (default), in-sample or off.
-    pub ranges: RangeSelection,
-    /// Bootstrap of the good ranges (default pycls's: 2500 resamples of 25%, α = 5%); its
-    /// seed is replaced by one derived from `seed`.
-    pub good_range: GoodRangeOptions,
-    /// Include the paper's rules (shared b, shared g, monotone widths / depths) (default true).
-    pub paper_rules: bool,
-    /// The user's own candidates, tested on every model.
-    pub extra: Vec<Candidate>,
-}
-
-impl Default for SuggestOptions {
-    fn default() -> Self {
-        SuggestOptions {
-            seed: 0,
-            resamples: 2000,
-            min_models: 10,
-            alpha: 0.05,
-            correction: Correction::Holm,
-            share_samples: 2000,
-            ranges: RangeSelection::default(),
-            good_range: GoodRangeOptions::default(),
-            paper_rules: true,
-            extra: Vec::new(),
-        }
-    }
-}
-
-impl SuggestOptions {
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-    pub fn resamples(mut self, b: usize) -> Self {
-        self.resamples = b;
-        self
-    }
-    pub fn min_models(mut self, n: usize) -> Self {
-        self.min_models = n;
-        self
-    }
-    pub fn alpha(mut self, alpha: f64) -> Self {
-        self.alpha = alpha;
-        self
-    }
-    pub fn correction(mut self, c: Correction) -> Self {
-        self.correction = c;
-        self
-    }
-    pub fn share_samples(mut self, n: usize) -> Self {
-        self.share_samples = n;
-        self
-    }
-    pub fn ranges(mut self, r: RangeSelection) -> Self {
-        self.ranges = r;
-        self
-    }
-    pub fn paper_rules(mut self, on: bool) -> Self {
-        self.paper_rules = on;
-        self
-    }
-    /// Add a user candidate (any [`Constraint`]).
-    pub fn candidate(mut self, c: Candidate) -> Self {
-        self.extra.push(c);
-        self
-    }
-    /// Add a user candidate given as a named predicate over the spec.
-    pub fn custom(
-        self,
-        name: &str,
-        pred: impl Fn(&crate::space::AnyNetSpec) -> bool + Send + Sync + 'static,
-    ) -> Self {
-        self.candidate(Candidate::custom(name, pred))
-    }
-
-    pub(crate) fn validate(&self) -> Result<(), RefineError> {
-        if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return Err(invalid("alpha", self.alpha, "must lie in (0, 1)"));
-        }
-        if self.resamples < 100 {
-            return Err(invalid(
-                "resamples",
-                self.resamples,
-                "at least 100 bootstrap resamples are needed for a 95% interval",
-            ));
-        }
-        if self.min_models < 2 {
-            return Err(invalid(
-                "min_models",
-                self.min_models,
-                "must be at least 2 (a KS test of one model says nothing)",
-            ));
-        }
-        if let RangeSelection::HoldOut { derive_fraction } = self.ranges {
-            if !(derive_fraction > 0.0 && derive_fraction < 1.0) {
-                return Err(invalid(
-                    "derive_fraction",
-                    derive_fraction,
-                    "must lie in (0, 1): some models derive the ranges, the rest test them",
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The verdict on one candidate (rule in the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Verdict {
-    Improves,
-    Neutral,
-    Hurts,
-    NotEnoughModels,
-}
-
-impl Verdict {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Verdict::Improves => "improves",
-            Verdict::Neutral => "neutral",
-            Verdict::Hurts => "hurts",
-            Verdict::NotEnoughModels => "not enough models",
-        }
-    }
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-/// Which models a candidate was tested on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TestedOn {
-    /// Every valid model of the sweep.
-    All,
-    /// Only the held-out models (not those its range was derived from).
-    HoldOut,
-}
-
-/// Error summary of a group of models: the paper's legend `[min | mean]` and lower quantiles
-/// (the good end of the EDF, where a refinement matters most).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ErrorSummary {
-    pub n: usize,
-    pub min: f64,
-    pub mean: f64,
-    pub p10: f64,
-    pub p25: f64,
-    pub median: f64,
-}
-
-impl ErrorSummary {
-    fn of(errors: &[f64]) -> Result<Self, StatsError> {
-        let s = Edf::new(errors)?.summary();
-        Ok(ErrorSummary {
-            n: s.n,
-            min: s.min,
-            mean: s.mean,
-            p10: percentile(errors, 10.0)?,
-            p25: percentile(errors, 25.0)?,
-            median: percentile(errors, 50.0)?,
-        })
-    }
-}
-
-pub use crate::stats::Interval;
-
-/// The evidence on one candidate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CandidateResult {
-    /// 1-based rank in [`Suggestions::results`].
-    pub rank: usize,
-    pub candidate: Candidate,
-    pub tested_on: TestedOn,
-    /// Models it was tested on (`n_kept + n_rejected`).
-    pub n_tested: usize,
-    pub n_kept: usize,
-    pub n_rejected: usize,
-    /// `n_kept / n_tested`.
-    pub share_of_sweep: f64,
-    /// Fraction of fresh samples of the space that satisfy it (`None`: space not rebuilt).
-    pub share_of_space: Option<f64>,
-    /// Errors of the kept models (`None` when none is kept).
-    pub kept: Option<ErrorSummary>,
-    /// Errors of all tested models.
-    pub all: ErrorSummary,
-    /// KS distance between the EDF of the kept models and that of all tested models (the
-    /// paper's EDF panel: refined vs original space).
-    pub ks_kept_vs_all: Option<f64>,
-    /// KS test of kept vs rejected (`None`: not enough models).
-    pub ks: Option<KsTest>,
-    /// `mean(kept) − mean(all)` with its bootstrap interval.
-    pub mean_diff: Option<Interval>,
-    /// `p25(kept) − p25(all)` with its bootstrap interval.
-    pub q25_diff: Option<Interval>,
-    /// KS p-value adjusted for the number of candidates tested.
-    pub p_adjusted: Option<f64>,
-    pub verdict: Verdict,
-    /// What the paper found about this kind of rule ([`paper_finding`]), to read next to the
-    /// verdict.
-    pub paper: Option<PaperFinding>,
-    /// Why the verdict, and caveats (circular range, direction unclear, …).
-    pub note: String,
-    /// Errors of the kept models, ascending (for the EDF figure).
-    pub kept_errors: Vec<f64>,
-    /// Errors of all tested models, ascending.
-    pub all_errors: Vec<f64>,
-}
-
-impl CandidateResult {
-    /// The EDFs of kept and of all tested models, for the small-multiples figure.
-    pub fn edfs(&self) -> Result<(Option<Edf>, Edf), StatsError> {
-        let kept = if self.kept_errors.is_empty() {
-            None
-        } else {
-            Some(Edf::new(&self.kept_errors)?)
-        };
-        Ok((kept, Edf::new(&self.all_errors)?))
-    }
-}
-
-/// The ranked proposal for the next refinement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Suggestions {
-    /// The sweep's design space, when the sweep has a manifest.
-    pub space: Option<SpaceDescription>,
-    /// Valid models (finite error, not diverged).
-    pub n_models: usize,
-    /// Diverged or error-less runs, excluded.
-    pub n_excluded: usize,
-    /// Models the ranges were derived from / tested on under hold-out.
-    pub n_derive: usize,
-    pub n_holdout: usize,
-    pub ranges: RangeSelection,
-    pub correction: Correction,
-    pub alpha: f64,
-    pub seed: u64,
-    pub resamples: usize,
-    pub min_models: usize,
-    /// Samples of the space drawn for the shares (0 when not estimated).
-    pub space_samples: usize,
-    /// Candidates tested (enough models): the size of the correction's family.
-    pub n_tested: usize,
-    /// Caveats about the whole analysis (small n, shares not estimated, …).
-    pub notes: Vec<String>,
-    /// Candidates, best first.
-    pub results: Vec<CandidateResult>,
-}
-
-impl Suggestions {
-    /// The best-supported improvement, if any candidate improves.
-    pub fn best(&self) -> Option<&CandidateResult> {
-        self.results
-            .first()
-            .filter(|r| r.verdict == Verdict::Improves)
-    }
-
-    /// The candidates with a verdict, in rank order.
-    pub fn with_verdict(&self, v: Verdict) -> impl Iterator<Item = &CandidateResult> {
-        self.results.iter().filter(move |r| r.verdict == v)
-    }
-
-    /// The result for a candidate by name.
-    pub fn get(&self, name: &str) -> Option<&CandidateResult> {
-        self.results.iter().find(|r| r.candidate.name == name)
-    }
-
-    /// The sweep's space refined by the best improving candidate: sample it and run the
-    /// confirming sweep (`None` without a manifest or without an improvement).
-    pub fn refined_space(&self) -> Option<DesignSpace> {
-        let space = DesignSpace::from_description(self.space.clone()?);
-        let best = self.best()?;
-        let name = format!("{} + {}", space.name(), best.candidate.name);
-        Some(
-            space
-                .refine(best.candidate.constraint.clone())
-                .renamed(&name),
-        )
     }
 }
 
@@ -594,7 +234,7 @@ pub fn suggest(results: &SweepResults, opts: &SuggestOptions) -> Result<Suggesti
             let share = samples.as_ref().map(|s| {
                 s.iter().filter(|x| c.constraint.admits(x)).count() as f64 / s.len() as f64
             });
-            evaluate(c, tested_on, pop, &valid, &errors, share, opts).map(|mut r| {
+            evaluate::evaluate(c, tested_on, pop, &valid, &errors, share, opts).map(|mut r| {
                 r.paper = paper_finding(&r.candidate.constraint, regnet);
                 r
             })
@@ -610,7 +250,7 @@ pub fn suggest(results: &SweepResults, opts: &SuggestOptions) -> Result<Suggesti
     let adj = adjust_pvalues(&p, opts.correction);
     for (&i, a) in tested.iter().zip(adj) {
         rows[i].p_adjusted = Some(a);
-        let (verdict, note) = verdict(&rows[i], opts.alpha);
+        let (verdict, note) = evaluate::verdict(&rows[i], opts.alpha);
         rows[i].verdict = verdict;
         rows[i].note = join_notes(&rows[i].note, &note);
     }
@@ -651,7 +291,7 @@ pub fn suggest(results: &SweepResults, opts: &SuggestOptions) -> Result<Suggesti
     })
 }
 
-fn join_notes(a: &str, b: &str) -> String {
+pub(super) fn join_notes(a: &str, b: &str) -> String {
     match (a.is_empty(), b.is_empty()) {
         (true, _) => b.to_string(),
         (_, true) => a.to_string(),
@@ -690,165 +330,5 @@ fn space_samples(
             ));
             None
         }
-    }
-}
-
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
-    v
-}
-
-/// Linear (numpy) percentile of sorted values: the one rule of `stats`.
-fn pct_sorted(v: &[f64], q: f64) -> f64 {
-    crate::stats::percentile_sorted(v, q)
-}
-
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
-}
-
-/// Stratified percentile bootstrap of `mean(kept) − mean(all)` and `p25(kept) − p25(all)`.
-fn bootstrap_diffs(
-    kept: &[f64],
-    rejected: &[f64],
-    resamples: usize,
-    alpha: f64,
-    seed: u64,
-) -> (Interval, Interval) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (nk, nr) = (kept.len(), rejected.len());
-    let mut dm = Vec::with_capacity(resamples);
-    let mut dq = Vec::with_capacity(resamples);
-    let mut k = vec![0.0; nk];
-    let mut all = vec![0.0; nk + nr];
-    for _ in 0..resamples {
-        for (j, slot) in k.iter_mut().enumerate() {
-            *slot = kept[portable_index(&mut rng, nk)];
-            all[j] = *slot;
-        }
-        for j in 0..nr {
-            all[nk + j] = rejected[portable_index(&mut rng, nr)];
-        }
-        dm.push(mean(&k) - mean(&all));
-        k.sort_by(f64::total_cmp);
-        all.sort_by(f64::total_cmp);
-        dq.push(pct_sorted(&k, 25.0) - pct_sorted(&all, 25.0));
-    }
-    let all0 = sorted([kept, rejected].concat());
-    let k0 = sorted(kept.to_vec());
-    let ci = |est: f64, d: Vec<f64>| {
-        let d = sorted(d);
-        Interval {
-            estimate: est,
-            low: pct_sorted(&d, 50.0 * alpha),
-            high: pct_sorted(&d, 100.0 - 50.0 * alpha),
-        }
-    };
-    (
-        ci(mean(&k0) - mean(&all0), dm),
-        ci(pct_sorted(&k0, 25.0) - pct_sorted(&all0, 25.0), dq),
-    )
-}
-
-fn evaluate(
-    candidate: Candidate,
-    tested_on: TestedOn,
-    pop: &[usize],
-    valid: &[&RunRecord],
-    errors: &[f64],
-    share_of_space: Option<f64>,
-    opts: &SuggestOptions,
-) -> Result<CandidateResult, RefineError> {
-    let mut kept = Vec::new();
-    let mut rejected = Vec::new();
-    for &i in pop {
-        if candidate.admits(valid[i]) {
-            kept.push(errors[i]);
-        } else {
-            rejected.push(errors[i]);
-        }
-    }
-    let all_errors = sorted([kept.as_slice(), rejected.as_slice()].concat());
-    let all = ErrorSummary::of(&all_errors)?;
-    let kept_summary = if kept.is_empty() {
-        None
-    } else {
-        Some(ErrorSummary::of(&kept)?)
-    };
-    let ks_kept_vs_all = if kept.is_empty() {
-        None
-    } else {
-        Some(Edf::new(&kept)?.ks_distance(&Edf::new(&all_errors)?))
-    };
-    let (n_kept, n_rejected) = (kept.len(), rejected.len());
-    let mut note = String::new();
-    if candidate.is_circular() {
-        note = "circular: range derived from the same models".into();
-    }
-    let enough = n_kept >= opts.min_models && n_rejected >= opts.min_models;
-    let (ks, mean_diff, q25_diff) = if enough {
-        let ks = ks_2samp(&kept, &rejected)?;
-        let seed = derive_seed(opts.seed, fnv1a(&candidate.name));
-        let (m, q) = bootstrap_diffs(&kept, &rejected, opts.resamples, opts.alpha, seed);
-        (Some(ks), Some(m), Some(q))
-    } else {
-        let why = if n_rejected == 0 {
-            "every tested model satisfies it: nothing to compare".to_string()
-        } else if n_kept == 0 {
-            "no tested model satisfies it".to_string()
-        } else {
-            format!(
-                "{n_kept} kept / {n_rejected} rejected; need at least {} of each",
-                opts.min_models
-            )
-        };
-        note = join_notes(&note, &why);
-        (None, None, None)
-    };
-    Ok(CandidateResult {
-        rank: 0,
-        candidate,
-        tested_on,
-        n_tested: pop.len(),
-        n_kept,
-        n_rejected,
-        share_of_sweep: n_kept as f64 / pop.len().max(1) as f64,
-        share_of_space,
-        kept: kept_summary,
-        all,
-        ks_kept_vs_all,
-        ks,
-        mean_diff,
-        q25_diff,
-        p_adjusted: None,
-        verdict: Verdict::NotEnoughModels,
-        paper: None,
-        note,
-        kept_errors: sorted(kept),
-        all_errors,
-    })
-}
-
-/// The verdict rule of the module docs, with the reason.
-fn verdict(r: &CandidateResult, alpha: f64) -> (Verdict, String) {
-    let (Some(p), Some(m), Some(q)) = (r.p_adjusted, r.mean_diff, r.q25_diff) else {
-        return (Verdict::NotEnoughModels, String::new());
-    };
-    let better = m.below_zero() || q.below_zero();
-    let worse = m.above_zero() || q.above_zero();
-    if p > alpha {
-        return (Verdict::Neutral, String::new());
-    }
-    match (better, worse) {
-        (true, false) => (Verdict::Improves, String::new()),
-        (false, true) => (Verdict::Hurts, String::new()),
-        (true, true) => (
-            Verdict::Neutral,
-            "EDFs differ, but mean and 25th percentile move in opposite directions".into(),
-        ),
-        (false, false) => (
-            Verdict::Neutral,
-            "EDFs differ, but neither interval excludes 0: direction unclear".into(),
-        ),
     }
 }
