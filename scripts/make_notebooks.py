@@ -409,6 +409,45 @@ sweeps.push(("RegNetY".to_string(), precomputed::results(budget, "regnety", &y, 
     Row::new().with(edfs).with(search)
 }""", "figure"),
     md("""
+## Does RegNetX generalise? Other settings (Figure 10)
+
+The paper checks that RegNetX's advantage over AnyNetX_A and _E is not an artefact of the
+setting it was found in: at higher flops, with more epochs, with five stages and with other
+block types. Two of those settings here, at 28×28 and the same recipe, beside the evidence's
+own (1–6 MF, three stages): a higher flop regime (6–20 MF) and five stages. At `cpu` budget this reads the
+committed sweeps of group `generalisation` (`regnet-lab evidence generalisation`) and says so
+where none is committed yet; at `smoke` and `gpu` budgets it trains them. More epochs and
+other block types are not swept here.
+"""),
+    code("""// First panel: the evidence's own setting (1–6 MF, three stages), from the sweeps above.
+let mut base = EdfPlot::new().title("RegNetX vs AnyNetX_A and _E: 1-6 MF, 3 stages");
+for (n, r) in sweeps.iter().filter(|(n, _)| ["AnyNetX_A", "AnyNetX_E", "RegNetX"].contains(&n.as_str())) {
+    base = base.sweep(&format!("{n} (n = {})", r.errors().len()), r);
+}
+let mut panels = Row::new().with(base);
+for (setting, spaces) in precomputed::generalisation()? {
+    let mut fig = EdfPlot::new().title(&format!("RegNetX vs AnyNetX_A and _E: {setting}"));
+    let mut shown = 0;
+    for space in &spaces {
+        let r = if budget == Budget::Cpu {
+            precomputed::committed("generalisation", space, &data)?
+        } else {
+            Some(precomputed::results(budget, "generalisation", space, &data, budget.out_dir("notebook-02", space))?)
+        };
+        match r {
+            Some(r) if !r.records.is_empty() => {
+                fig = fig.sweep(&format!("{} (n = {})", space.name(), r.errors().len()), &r);
+                shown += 1;
+            }
+            _ => println!("{}: no committed sweep yet (regnet-lab evidence generalisation)", space.name()),
+        }
+    }
+    if shown > 0 {
+        panels = panels.with(fig);
+    }
+}
+panels""", "figure"),
+    md("""
 ## The paper's §3.3–3.4 findings on this data
 
 RegNetX against AnyNetX_A and _E, the two restrictions, the good range of wm and g among
@@ -455,22 +494,27 @@ NOTEBOOKS["03_regnet_trends.ipynb"] = [
 The paper sweeps RegNetX in several flop regimes and plots, for the best models of each regime,
 their depth, width multiplier wm, group width and bottleneck ratio against flops. It finds depth
 ≈ 20 blocks across regimes, wm ≈ 2.5, b = 1 and growing group width. Here: three small regimes
-at 28×28, RegNetX and RegNetY (X + squeeze-excitation).
+at 28×28 (0.5–1.5, 1.5–4 and 4–10 MF), RegNetX and RegNetY (X + squeeze-excitation),
+`precomputed::trends()`. At `cpu` budget the cells read the committed sweeps of group `trends`
+(`regnet-lab evidence trends`) and say so where none is committed yet; at `smoke` and `gpu`
+budgets they train them.
 """),
     code(DEP),
     code(SETUP),
     code("""let data = budget.data()?;
-let regimes = [(500_000u64, 1_500_000u64), (1_500_000, 4_000_000), (4_000_000, 10_000_000)];
-let mut by_family: Vec<(String, Vec<SweepResults>)> = Vec::new();
-for family in ["RegNetX", "RegNetY"] {
+let mut by_family: Vec<(String, Vec<(String, SweepResults)>)> = Vec::new();
+for (family, spaces) in precomputed::trends() {
     let mut sweeps = Vec::new();
-    for (lo, hi) in regimes {
-        // The ranges set the sizes; RegNetY keeps its squeeze-excitation.
-        let space = DesignSpace::named(family)?.with_regnet_ranges(RegNetRanges::small())?
-            .with_template(NetTemplate::fashion_mnist()).with_regime(Regime::flops(lo, hi, 28));
-        let sweep = Sweep::new(space, 0, budget.sweep_size(), budget.train_config(), &data);
-        let dir = format!("out/notebook-03-{:?}/{family}-{}-{}", budget, lo, hi).to_lowercase();
-        sweeps.push(sweep.run(&dir, &data)?);
+    for space in &spaces {
+        let r = if budget == Budget::Cpu {
+            precomputed::committed("trends", space, &data)?
+        } else {
+            Some(precomputed::results(budget, "trends", space, &data, budget.out_dir("notebook-03", space))?)
+        };
+        match r {
+            Some(r) if !r.records.is_empty() => sweeps.push((space.name().to_string(), r)),
+            _ => println!("{}: no committed sweep yet (regnet-lab evidence trends)", space.name()),
+        }
     }
     by_family.push((family.to_string(), sweeps));
 }"""),
@@ -483,21 +527,50 @@ value at its n; the models each regime rests on are printed above.
 """),
     code("""{
     // A block: borrowed variables cannot persist between evcxr cells.
-    let (name, sweeps) = &by_family[0];
-    let refs: Vec<&SweepResults> = sweeps.iter().collect();
-    for (r, (lo, hi)) in refs.iter().zip(regimes) {
-        println!("{name} {:.1}–{:.1} MF: {} valid models", lo as f64 / 1e6, hi as f64 / 1e6, r.errors().len());
+    let (family, sweeps) = &by_family[0];
+    for (name, r) in sweeps {
+        println!("{name}: {} valid models", r.errors().len());
     }
+    let refs: Vec<&SweepResults> = sweeps.iter().map(|(_, r)| r).collect();
     let opts = GoodRangeOptions::default();
-    Row::new()
-        .with(TrendPlot::good_ranges(Property::Depth, name, &refs, &opts))
-        .with(TrendPlot::good_ranges(Property::Wm, name, &refs, &opts))
-        .with(TrendPlot::good_ranges(Property::GroupWidth, name, &refs, &opts))
+    if refs.is_empty() {
+        // Nothing committed yet: say so in the figure rather than draw an empty trend.
+        let r = precomputed::results(budget, "regnetx", &precomputed::regnet_x_variants()[0], &data, budget.out_dir("notebook-03", &precomputed::regnet_x_variants()[0]))?;
+        Row::new().with(TrendPlot::good_ranges(Property::Depth, "RegNetX, 1-6 MF evidence only (no regime sweeps committed)", &[&r], &opts))
+    } else {
+        Row::new()
+            .with(TrendPlot::good_ranges(Property::Depth, family, &refs, &opts))
+            .with(TrendPlot::good_ranges(Property::Wm, family, &refs, &opts))
+            .with(TrendPlot::good_ranges(Property::GroupWidth, family, &refs, &opts))
+    }
 }""", "figure"),
-    md("RegNetX vs RegNetY in the largest regime (paper Figure 14, right: SE helps)."),
-    code("""EdfPlot::new()
-    .sweep("RegNetX", &by_family[0].1[2])
-    .sweep("RegNetY", &by_family[1].1[2])""", "figure"),
+    md("""
+## Squeeze-excitation across regimes (Figure 14, right)
+
+RegNetY against RegNetX in every regime that has both, and in the evidence's 1–6 MF regime
+(the committed evidence at `cpu` budget), as EDFs and as findings rows with the rules of
+notebook 01 (Holm's correction over the rows).
+"""),
+    code("""let x = precomputed::regnet_x_variants().swap_remove(0);
+let y = precomputed::regnet_y();
+let mut se: Vec<(String, SweepResults)> = vec![
+    ("RegNetX 1-6 MF".to_string(), precomputed::results(budget, "regnetx", &x, &data, budget.out_dir("notebook-03", &x))?),
+    ("RegNetY 1-6 MF".to_string(), precomputed::results(budget, "regnety", &y, &data, budget.out_dir("notebook-03", &y))?),
+];
+for (_, sweeps) in &by_family {
+    se.extend(sweeps.iter().cloned());
+}
+let regimes: Vec<String> = se.iter().filter_map(|(n, _)| n.strip_prefix("RegNetX ").map(str::to_string)).collect();
+let claims: Vec<Claim> = regimes.iter()
+    .filter(|r| se.iter().any(|(n, _)| *n == format!("RegNetY {r}")))
+    .map(|r| Claim::Compare { text: format!("SE helps at {r}"), a: format!("RegNetX {r}"), b: format!("RegNetY {r}"), expect: Expect::Better })
+    .collect();
+let mut fig = EdfPlot::new().title("RegNetX (X) vs RegNetY (X + SE), by regime");
+for (n, r) in &se {
+    fig = fig.sweep(&format!("{n} (n = {})", r.errors().len()), r);
+}
+fig""", "figure"),
+    code("""findings(&claims, &se, &FindingsOptions::default())?"""),
     md("""
 ## Complexity metrics against run time, on this CPU (Figure 12)
 

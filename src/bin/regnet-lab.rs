@@ -142,8 +142,9 @@ struct SweepArgs {
 /// `regnet-lab evidence`.
 #[derive(Args)]
 struct EvidenceArgs {
-    /// Groups (anynetx, regnetx, regnety, alternatives, designs) or space directories (e.g.
-    /// anynetx_c) to run; when omitted, the main evidence (all but alternatives and designs).
+    /// Groups (anynetx, regnetx, regnety, alternatives, designs, generalisation, trends) or space
+    /// directories (e.g. anynetx_c) to run; when omitted, the main evidence (anynetx, regnetx,
+    /// regnety).
     only: Vec<String>,
     /// Models per space after each round (every space reaches one before any goes on).
     #[arg(long, default_value = "32,64,100,150,200")]
@@ -739,7 +740,7 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
             .map(|(_, s)| precomputed::slug(s.name()))
             .collect();
         bail!(
-            "nothing matches {:?}: give anynetx, regnetx, regnety, alternatives, designs or one of {}",
+            "nothing matches {:?}: give anynetx, regnetx, regnety, alternatives, designs, generalisation, trends or one of {}",
             only,
             names.join(", ")
         );

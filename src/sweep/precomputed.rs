@@ -111,6 +111,97 @@ pub fn regnet_x_alternate_designs() -> Vec<DesignSpace> {
     ]
 }
 
+/// RegNetX against AnyNetX_A and AnyNetX_E in two settings other than the evidence's (the
+/// generalisation study of paper Fig. 10, at 28×28): a higher flop regime (6–20 MF) and five
+/// stages instead of three (AnyNetX: d ≤ 4 and w ≤ 128 per stage as in
+/// [`anynetx_chain`]; RegNetX: exactly five realised stages), each at the `cpu` recipe.
+/// Returned as (setting, [AnyNetX_A, AnyNetX_E, RegNetX]).
+pub fn generalisation() -> Result<Vec<(&'static str, Vec<DesignSpace>)>, SpaceError> {
+    let fashion = NetTemplate::fashion_mnist();
+    let anynet = |name: &str, ranges: AnyNetXRanges, regime: Regime, label: &str| {
+        Ok::<_, SpaceError>(
+            DesignSpace::named(name)?
+                .with_anynet_ranges(ranges)?
+                .with_template(fashion.clone())
+                .with_regime(regime)
+                .renamed(&format!("{name} {label}")),
+        )
+    };
+    let regnet = |ranges: RegNetRanges, regime: Regime, label: &str| {
+        Ok::<_, SpaceError>(
+            DesignSpace::regnet_x()
+                .with_regnet_ranges(ranges)?
+                .with_template(fashion.clone())
+                .with_regime(regime)
+                .renamed(&format!("RegNetX {label}")),
+        )
+    };
+    let higher = Regime::flops(6_000_000, 20_000_000, 28);
+    let five = AnyNetXRanges {
+        num_stages: 5,
+        ..AnyNetXRanges::small()
+    };
+    let five_regnet = RegNetRanges {
+        num_stages: (5, 5),
+        ..RegNetRanges::small()
+    };
+    Ok(vec![
+        (
+            "6-20 MF",
+            vec![
+                anynet("AnyNetX_A", AnyNetXRanges::small(), higher.clone(), "6-20 MF")?,
+                anynet("AnyNetX_E", AnyNetXRanges::small(), higher.clone(), "6-20 MF")?,
+                regnet(RegNetRanges::small(), higher, "6-20 MF")?,
+            ],
+        ),
+        (
+            "5 stages",
+            vec![
+                anynet("AnyNetX_A", five.clone(), fashion_regime(), "5 stages")?,
+                anynet("AnyNetX_E", five, fashion_regime(), "5 stages")?,
+                regnet(five_regnet, fashion_regime(), "5 stages")?,
+            ],
+        ),
+    ])
+}
+
+/// RegNetX and RegNetY in three flop regimes at 28×28 (0.5–1.5, 1.5–4 and 4–10 MF), with the
+/// evidence's small ranges: the parameter trends of paper Fig. 11 and squeeze-excitation across
+/// regimes (Fig. 14, right). Returned as (family, [one space per regime]), named e.g.
+/// `RegNetX 4-10 MF`.
+pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
+    let regimes = [(500_000u64, 1_500_000u64), (1_500_000, 4_000_000), (4_000_000, 10_000_000)];
+    let label = |lo: u64, hi: u64| {
+        let mf = |v: u64| {
+            let x = v as f64 / 1e6;
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x}")
+            }
+        };
+        format!("{}-{} MF", mf(lo), mf(hi))
+    };
+    [("RegNetX", DesignSpace::regnet_x()), ("RegNetY", DesignSpace::regnet_y())]
+        .into_iter()
+        .map(|(family, space)| {
+            let base = space
+                .with_regnet_ranges(RegNetRanges::small())
+                .expect("a RegNet space")
+                .with_template(NetTemplate::fashion_mnist());
+            let spaces = regimes
+                .iter()
+                .map(|&(lo, hi)| {
+                    base.clone()
+                        .with_regime(Regime::flops(lo, hi, 28))
+                        .renamed(&format!("{family} {}", label(lo, hi)))
+                })
+                .collect();
+            (family, spaces)
+        })
+        .collect()
+}
+
 /// Models per space the committed evidence is made for (`regnet-lab evidence`); what a
 /// directory holds at any moment is whatever has finished, and the notebooks say how many.
 pub const EVIDENCE_MODELS: u64 = 200;
@@ -128,8 +219,9 @@ pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
 }
 
 /// Secondary sweeps (for the secondary figures, ≥ 100 models each): group `alternatives`
-/// ([`anynetx_alternatives`]) and group `designs` ([`regnet_x_alternate_designs`]).
-/// `regnet-lab evidence alternatives designs` grows them; they are not part of the default
+/// ([`anynetx_alternatives`]), group `designs` ([`regnet_x_alternate_designs`]), group
+/// `generalisation` ([`generalisation`]) and group `trends` ([`trends`]). `regnet-lab evidence
+/// alternatives designs generalisation trends` grows them; they are not part of the default
 /// `evidence` run.
 pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     let mut all: Vec<(&'static str, DesignSpace)> = anynetx_alternatives()?
@@ -141,6 +233,12 @@ pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
             .into_iter()
             .map(|s| ("designs", s)),
     );
+    for (_, spaces) in generalisation()? {
+        all.extend(spaces.into_iter().map(|s| ("generalisation", s)));
+    }
+    for (_, spaces) in trends() {
+        all.extend(spaces.into_iter().map(|s| ("trends", s)));
+    }
     Ok(all)
 }
 

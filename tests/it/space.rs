@@ -733,3 +733,60 @@ fn alternate_designs_sample_what_their_names_say() {
         }
     }
 }
+
+/// The generalisation settings (paper Fig. 10 at 28×28): every space samples inside its
+/// regime, the 5-stage spaces draw five stages, and the higher regime draws 6–20 MF models.
+#[test]
+fn generalisation_spaces_sample_their_settings() {
+    use regnet_lab::sweep::precomputed;
+    let settings = precomputed::generalisation().unwrap();
+    assert_eq!(settings.len(), 2);
+    for (setting, spaces) in &settings {
+        assert_eq!(spaces.len(), 3, "{setting}");
+        for space in spaces {
+            for i in 0..6 {
+                let s = space.sample(0, i).unwrap();
+                let mf = s.complexity.flops as f64 / 1e6;
+                if *setting == "5 stages" {
+                    assert_eq!(s.spec.stages().len(), 5, "{}", space.name());
+                    assert!((1.0..=6.0).contains(&mf), "{}: {mf} MF", space.name());
+                } else {
+                    assert!((6.0..=20.0).contains(&mf), "{}: {mf} MF", space.name());
+                }
+            }
+        }
+    }
+}
+
+/// The regime sweeps of the trends: RegNetX and RegNetY (with SE) in three windows, named by
+/// family and window, each sample inside its window.
+#[test]
+fn trend_regimes_are_named_and_sampled_by_window() {
+    use regnet_lab::sweep::precomputed;
+    let trends = precomputed::trends();
+    let names: Vec<String> = trends
+        .iter()
+        .flat_map(|(_, spaces)| spaces.iter().map(|s| s.name().to_string()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "RegNetX 0.5-1.5 MF",
+            "RegNetX 1.5-4 MF",
+            "RegNetX 4-10 MF",
+            "RegNetY 0.5-1.5 MF",
+            "RegNetY 1.5-4 MF",
+            "RegNetY 4-10 MF"
+        ]
+    );
+    for (family, spaces) in &trends {
+        for space in spaces {
+            let (lo, hi) = space.regime().unwrap().flops.unwrap();
+            for i in 0..4 {
+                let s = space.sample(0, i).unwrap();
+                assert!((lo..=hi).contains(&s.complexity.flops), "{}", space.name());
+                assert_eq!(s.spec.se_ratio().is_some(), *family == "RegNetY");
+            }
+        }
+    }
+}
