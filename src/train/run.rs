@@ -232,7 +232,12 @@ struct CheckpointState {
     spec: AnyNetSpec,
 }
 
-/// Train `spec` on `data` with `cfg`, printing progress lines. See [`train_with`].
+/// Train `spec` on `data` with `cfg`, printing progress lines; returns the record.
+///
+/// The three ways to train, by what they add: `train` (the notebook's one-liner: progress
+/// printed, no checkpoint), [`train_with`] (RegNet parameters for the record, a checkpoint
+/// directory to resume from, your own progress callback) and [`train_model`] (as
+/// `train_with`, also returning the trained network).
 pub fn train(
     spec: &AnyNetSpec,
     data: &dyn TrainData,
@@ -241,7 +246,8 @@ pub fn train(
     train_with(spec, None, data, cfg, None, &mut print_event)
 }
 
-/// Train `spec` (with its RegNet parameters, if any, for the record) on `data`.
+/// Train `spec` on `data` with a checkpoint directory to resume from and a progress callback;
+/// returns the record (which keeps `regnet`, the spec's RegNet parameters, if given).
 ///
 /// With `checkpoint_dir`, the weights, BN statistics, momentum buffers and position are saved
 /// atomically after every epoch, and a run that finds a checkpoint there for the same spec and
@@ -258,7 +264,7 @@ pub fn train_with(
     train_model(spec, regnet, data, cfg, checkpoint_dir, on_event).map(|(record, _)| record)
 }
 
-/// [`train_with`], also returning the trained network.
+/// [`train_with`], also returning the trained network (to evaluate, save or inspect it).
 ///
 /// The whole run happens on a worker of rayon's pool ([`crate::ops::on_pool`]), so that the
 /// fast ops' parallel calls run inline instead of handing work across threads.
