@@ -62,7 +62,7 @@ pub enum SweepError {
     Run {
         index: u64,
         #[source]
-        source: TrainError,
+        source: Box<TrainError>,
     },
     #[error("run {index}: cannot start {threads} training threads: {why}")]
     Threads {
@@ -473,7 +473,7 @@ impl Sweep {
         )
         .map_err(|e| SweepError::Run {
             index: sample.index.unwrap_or_default(),
-            source: e,
+            source: Box::new(e),
         })
     }
 

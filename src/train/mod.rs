@@ -44,6 +44,6 @@ pub enum TrainError {
     OptimState {
         path: std::path::PathBuf,
         #[source]
-        source: OptimStateError,
+        source: Box<OptimStateError>,
     },
 }

@@ -607,7 +607,7 @@ fn load_checkpoint(
     opt.load_state(momentum)
         .map_err(|source| TrainError::OptimState {
             path: mpath.clone(),
-            source,
+            source: Box::new(source),
         })?;
     Ok(Some(state))
 }
