@@ -125,10 +125,10 @@ impl Net {
         let mut probe = Vec::new();
         for p in self.model.named_parameters() {
             let n = &p.name;
-            if n == "stem.0.weight" || n == "fc.weight" || n.ends_with("block3-0.f.b.0.weight") {
-                if let Some(g) = grads.get(p.var.as_tensor()) {
-                    probe.push((n.clone(), g.to_dtype(DType::F32)?.to_device(&Device::Cpu)?));
-                }
+            if (n == "stem.0.weight" || n == "fc.weight" || n.ends_with("block3-0.f.b.0.weight"))
+                && let Some(g) = grads.get(p.var.as_tensor())
+            {
+                probe.push((n.clone(), g.to_dtype(DType::F32)?.to_device(&Device::Cpu)?));
             }
         }
         self.opt.step(&grads, lr)?;

@@ -151,7 +151,10 @@ impl Conv2d {
             bias,
         } = cfg;
         let name = vb.prefix();
-        if groups == 0 || in_channels % groups != 0 || out_channels % groups != 0 {
+        if groups == 0
+            || !in_channels.is_multiple_of(groups)
+            || !out_channels.is_multiple_of(groups)
+        {
             return Err(ModelError::Build {
                 layer: name,
                 source: candle_core::Error::msg(format!(

@@ -64,7 +64,7 @@ impl TryFrom<RegNetParamsData> for RegNetParams {
         if d.depth == 0 {
             return Err(bad("depth", "0".into(), "must be at least 1"));
         }
-        if d.w0 == 0 || d.w0 % WIDTH_QUANTUM != 0 {
+        if d.w0 == 0 || !d.w0.is_multiple_of(WIDTH_QUANTUM) {
             return Err(bad(
                 "w0",
                 d.w0.to_string(),
@@ -90,10 +90,10 @@ impl TryFrom<RegNetParamsData> for RegNetParams {
                 "must be positive with 1/b < 1 or 1/b an integer",
             ));
         }
-        if let Some(r) = d.se_ratio {
-            if !(r.is_finite() && r > 0.0 && r <= 1.0) {
-                return Err(bad("se_ratio", r.to_string(), "must be in (0, 1]"));
-            }
+        if let Some(r) = d.se_ratio
+            && !(r.is_finite() && r > 0.0 && r <= 1.0)
+        {
+            return Err(bad("se_ratio", r.to_string(), "must be in (0, 1]"));
         }
         Ok(RegNetParams { data: d })
     }

@@ -190,10 +190,10 @@ pub(crate) fn draw_chart<DB: DrawingBackend>(
         }
         let legend = resolved.legend;
         for l in &mut resolved.layers {
-            if let Layer::Note { corner, .. } = l {
-                if *corner == LegendPosition::Auto {
-                    *corner = chart.emptiest_corner(&xr, &yr, legend);
-                }
+            if let Layer::Note { corner, .. } = l
+                && *corner == LegendPosition::Auto
+            {
+                *corner = chart.emptiest_corner(&xr, &yr, legend);
             }
         }
         &resolved

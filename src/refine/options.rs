@@ -179,14 +179,14 @@ impl SuggestOptions {
                 "must be at least 2 (a KS test of one model says nothing)",
             ));
         }
-        if let RangeSelection::HoldOut { derive_fraction } = self.ranges {
-            if !(derive_fraction > 0.0 && derive_fraction < 1.0) {
-                return Err(invalid(
-                    "derive_fraction",
-                    derive_fraction,
-                    "must lie in (0, 1): some models derive the ranges, the rest test them",
-                ));
-            }
+        if let RangeSelection::HoldOut { derive_fraction } = self.ranges
+            && !(derive_fraction > 0.0 && derive_fraction < 1.0)
+        {
+            return Err(invalid(
+                "derive_fraction",
+                derive_fraction,
+                "must lie in (0, 1): some models derive the ranges, the rest test them",
+            ));
         }
         Ok(())
     }

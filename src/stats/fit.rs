@@ -46,7 +46,7 @@ fn check_widths(widths: &[usize]) -> Result<(), StatsError> {
 }
 
 fn check_params(w0: usize, wa: f64, wm: f64) -> Result<(), StatsError> {
-    if w0 == 0 || w0 % WIDTH_QUANTUM != 0 {
+    if w0 == 0 || !w0.is_multiple_of(WIDTH_QUANTUM) {
         return Err(invalid("w0", w0, "must be a positive multiple of 8"));
     }
     if !(wa.is_finite() && wa >= 0.0) {

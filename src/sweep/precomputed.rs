@@ -149,8 +149,18 @@ pub fn generalisation() -> Result<Vec<(&'static str, Vec<DesignSpace>)>, SpaceEr
         (
             "6-20 MF",
             vec![
-                anynet("AnyNetX_A", AnyNetXRanges::small(), higher.clone(), "6-20 MF")?,
-                anynet("AnyNetX_E", AnyNetXRanges::small(), higher.clone(), "6-20 MF")?,
+                anynet(
+                    "AnyNetX_A",
+                    AnyNetXRanges::small(),
+                    higher.clone(),
+                    "6-20 MF",
+                )?,
+                anynet(
+                    "AnyNetX_E",
+                    AnyNetXRanges::small(),
+                    higher.clone(),
+                    "6-20 MF",
+                )?,
                 regnet(RegNetRanges::small(), higher, "6-20 MF")?,
             ],
         ),
@@ -170,7 +180,11 @@ pub fn generalisation() -> Result<Vec<(&'static str, Vec<DesignSpace>)>, SpaceEr
 /// regimes (Fig. 14, right). Returned as (family, [one space per regime]), named e.g.
 /// `RegNetX 4-10 MF`.
 pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
-    let regimes = [(500_000u64, 1_500_000u64), (1_500_000, 4_000_000), (4_000_000, 10_000_000)];
+    let regimes = [
+        (500_000u64, 1_500_000u64),
+        (1_500_000, 4_000_000),
+        (4_000_000, 10_000_000),
+    ];
     let label = |lo: u64, hi: u64| {
         let mf = |v: u64| {
             let x = v as f64 / 1e6;
@@ -182,24 +196,27 @@ pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
         };
         format!("{}-{} MF", mf(lo), mf(hi))
     };
-    [("RegNetX", DesignSpace::regnet_x()), ("RegNetY", DesignSpace::regnet_y())]
-        .into_iter()
-        .map(|(family, space)| {
-            let base = space
-                .with_regnet_ranges(RegNetRanges::small())
-                .expect("a RegNet space")
-                .with_template(NetTemplate::fashion_mnist());
-            let spaces = regimes
-                .iter()
-                .map(|&(lo, hi)| {
-                    base.clone()
-                        .with_regime(Regime::flops(lo, hi, 28))
-                        .renamed(&format!("{family} {}", label(lo, hi)))
-                })
-                .collect();
-            (family, spaces)
-        })
-        .collect()
+    [
+        ("RegNetX", DesignSpace::regnet_x()),
+        ("RegNetY", DesignSpace::regnet_y()),
+    ]
+    .into_iter()
+    .map(|(family, space)| {
+        let base = space
+            .with_regnet_ranges(RegNetRanges::small())
+            .expect("a RegNet space")
+            .with_template(NetTemplate::fashion_mnist());
+        let spaces = regimes
+            .iter()
+            .map(|&(lo, hi)| {
+                base.clone()
+                    .with_regime(Regime::flops(lo, hi, 28))
+                    .renamed(&format!("{family} {}", label(lo, hi)))
+            })
+            .collect();
+        (family, spaces)
+    })
+    .collect()
 }
 
 /// Models per space the committed evidence is made for (`regnet-lab evidence`); what a

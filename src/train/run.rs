@@ -468,7 +468,7 @@ impl EpochRun<'_> {
             sums.loss_sum += loss_value * n as f64;
             sums.seen += n;
             sums.steps += 1;
-            if cfg.log_every > 0 && sums.steps % cfg.log_every == 0 {
+            if cfg.log_every > 0 && sums.steps.is_multiple_of(cfg.log_every) {
                 let secs = epoch_start.elapsed().as_secs_f64();
                 on_event(&Event::Step {
                     epoch,

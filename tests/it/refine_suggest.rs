@@ -177,10 +177,10 @@ fn regnet_wm_near_2_5_makes_the_wm_range_win() {
     }
     // Ranges of properties the error ignores do not improve.
     for r in &s.results {
-        if let Origin::GoodRange { property, .. } = r.candidate.origin {
-            if matches!(property, Property::Depth | Property::GroupWidth) {
-                assert_ne!(r.verdict, Verdict::Improves, "{}", r.candidate.name);
-            }
+        if let Origin::GoodRange { property, .. } = r.candidate.origin
+            && matches!(property, Property::Depth | Property::GroupWidth)
+        {
+            assert_ne!(r.verdict, Verdict::Improves, "{}", r.candidate.name);
         }
     }
 }

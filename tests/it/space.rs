@@ -472,7 +472,7 @@ fn ten_thousand_samples_of_each_regnet_space_obey_its_constraints() {
                 "{name}: {p}"
             );
             assert!(
-                p.w0() % 8 == 0 && (ranges.w0.0..=ranges.w0.1).contains(&p.w0()),
+                p.w0().is_multiple_of(8) && (ranges.w0.0..=ranges.w0.1).contains(&p.w0()),
                 "{name}: {p}"
             );
             assert!(
@@ -492,7 +492,7 @@ fn ten_thousand_samples_of_each_regnet_space_obey_its_constraints() {
                 if g < 8 {
                     g.is_power_of_two()
                 } else {
-                    g % 8 == 0
+                    g.is_multiple_of(8)
                 },
                 "{name}: g {p}"
             );

@@ -450,7 +450,7 @@ fn fit_recovers_generated_widths() {
         let fit = fit_quantized_linear(&w).unwrap();
         assert!(fit.e_fit < 1e-12, "{w:?}: {fit:?}");
         assert_eq!(fit.predicted, w);
-        assert!(fit.w0 % 8 == 0 && fit.wm > 1.0 && fit.wa >= 0.0);
+        assert!(fit.w0.is_multiple_of(8) && fit.wm > 1.0 && fit.wa >= 0.0);
     }
 }
 
