@@ -334,19 +334,7 @@ fn draw_in<DB: DrawingBackend, X: Coord, Y: Coord>(
                 }
                 let style = ShapeStyle::from(color).stroke_width(2);
                 let pts = vec![(*x, y_lo), (*x, y_hi)];
-                let anno = if *dashed {
-                    chart
-                        .draw_series(DashedLineSeries::new(pts, 7, 5, style))
-                        .map_err(draw_err)?
-                } else {
-                    chart
-                        .draw_series(LineSeries::new(pts, style))
-                        .map_err(draw_err)?
-                };
-                if let Some(l) = label {
-                    labelled = true;
-                    legend_line(anno.label(l.as_str()), style, *dashed);
-                }
+                labelled |= polyline(&mut chart, pts, style, *dashed, label.as_deref())?;
             }
             Layer::Line {
                 points,
@@ -360,19 +348,7 @@ fn draw_in<DB: DrawingBackend, X: Coord, Y: Coord>(
                     continue;
                 }
                 let style = ShapeStyle::from(color).stroke_width(*width);
-                let anno = if *dashed {
-                    chart
-                        .draw_series(DashedLineSeries::new(pts, 7, 5, style))
-                        .map_err(draw_err)?
-                } else {
-                    chart
-                        .draw_series(LineSeries::new(pts, style))
-                        .map_err(draw_err)?
-                };
-                if let Some(l) = label {
-                    labelled = true;
-                    legend_line(anno.label(l.as_str()), style, *dashed);
-                }
+                labelled |= polyline(&mut chart, pts, style, *dashed, label.as_deref())?;
             }
             Layer::Points {
                 points,
@@ -484,6 +460,32 @@ fn draw_note<DB: DrawingBackend>(
 }
 
 /// A legend marker for a line: a solid stroke, or two dashes for a dashed line.
+/// A solid or dashed polyline, with a legend entry when labelled (returns whether it was).
+fn polyline<'a, DB: DrawingBackend + 'a, X: Coord, Y: Coord>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    pts: Vec<(f64, f64)>,
+    style: ShapeStyle,
+    dashed: bool,
+    label: Option<&str>,
+) -> Result<bool, PlotError> {
+    let anno = if dashed {
+        chart
+            .draw_series(DashedLineSeries::new(pts, 7, 5, style))
+            .map_err(draw_err)?
+    } else {
+        chart
+            .draw_series(LineSeries::new(pts, style))
+            .map_err(draw_err)?
+    };
+    match label {
+        Some(l) => {
+            legend_line(anno.label(l), style, dashed);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
 fn legend_line<'a, DB: DrawingBackend + 'a>(
     anno: &mut plotters::chart::SeriesAnno<'a, DB>,
     style: ShapeStyle,
