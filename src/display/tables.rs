@@ -45,17 +45,13 @@ fn list<T: std::fmt::Display>(v: &[T]) -> String {
     format!("[{}]", s.join(", "))
 }
 
+/// The median by the crate's one percentile rule (numpy's linear), `NaN` when empty.
 fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
     v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    crate::stats::percentile_sorted(v, 50.0)
 }
 
 impl Tabular for AnyNetSpec {
