@@ -165,12 +165,17 @@ impl TrendPlot {
         self.series
             .iter()
             .map(|s| {
-                let (x, y): (Vec<f64>, Vec<f64>) = Self::finite(s).into_iter().unzip();
-                linear_fit(&x, &y, XScale::Log10)
+                Self::fit(s)
                     .map(|f| (s.name.clone(), f))
                     .map_err(|e| PlotError::stats(&format!("trend of {}", s.name), e))
             })
             .collect()
+    }
+
+    /// The trend of one series in log10 flops.
+    fn fit(s: &Series) -> Result<LinearFit, crate::stats::StatsError> {
+        let (x, y): (Vec<f64>, Vec<f64>) = Self::finite(s).into_iter().unzip();
+        linear_fit(&x, &y, XScale::Log10)
     }
 
     fn chart(&self) -> Result<Chart, PlotError> {
@@ -211,10 +216,7 @@ impl TrendPlot {
                 }
             }
             // A series with fewer than two points has no trend line (its points still show).
-            let fit = self.fit.then(|| {
-                let (x, y): (Vec<f64>, Vec<f64>) = Self::finite(s).into_iter().unzip();
-                linear_fit(&x, &y, XScale::Log10).ok()
-            });
+            let fit = self.fit.then(|| Self::fit(s).ok());
             if let Some(Some(f)) = fit {
                 let f = &f;
                 let lo = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);

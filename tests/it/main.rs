@@ -23,3 +23,18 @@ mod zoo;
 
 /// Shared fixed data for the figure and table tests.
 mod plot_fixtures;
+
+/// RegNetX with the small ranges on the 28×28 template and no flops window: the space the
+/// sweep and refinement tests draw from.
+fn regnet_small() -> regnet_lab::space::DesignSpace {
+    use regnet_lab::space::{DesignSpace, NetTemplate, RegNetRanges, Regime};
+    DesignSpace::regnet_x()
+        .with_template(NetTemplate::fashion_mnist())
+        .with_regnet_ranges(RegNetRanges::small())
+        .unwrap()
+        .with_regime(Regime {
+            resolution: 28,
+            flops: None,
+            params: None,
+        })
+}

@@ -9,7 +9,7 @@ use regnet_lab::refine::{
     adjust_pvalues, catalogue, suggest,
 };
 use regnet_lab::space::{
-    AnyNetXRanges, Constraint, DesignSpace, NetTemplate, Property, RegNetRanges, Regime, Sample,
+    AnyNetXRanges, Constraint, DesignSpace, NetTemplate, Property, Regime, Sample,
 };
 use regnet_lab::sweep::{FORMAT_VERSION, SweepManifest, SweepResults};
 use regnet_lab::train::{RunRecord, TrainConfig};
@@ -64,17 +64,7 @@ fn anynet_a() -> DesignSpace {
         })
 }
 
-fn regnet_small() -> DesignSpace {
-    DesignSpace::regnet_x()
-        .with_template(NetTemplate::fashion_mnist())
-        .with_regnet_ranges(RegNetRanges::small())
-        .unwrap()
-        .with_regime(Regime {
-            resolution: 28,
-            flops: None,
-            params: None,
-        })
-}
+use crate::regnet_small;
 
 fn non_decreasing_widths(s: &Sample) -> bool {
     s.spec.stage_widths().windows(2).all(|p| p[0] <= p[1])

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use regnet_lab::space::{DesignSpace, NetTemplate, RegNetRanges, Regime, Sample};
+use regnet_lab::space::{DesignSpace, NetTemplate, Regime, Sample};
 use regnet_lab::sweep::*;
 use regnet_lab::train::{RunRecord, TrainConfig};
 
@@ -15,17 +15,7 @@ fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-fn space() -> DesignSpace {
-    DesignSpace::regnet_x()
-        .with_template(NetTemplate::fashion_mnist())
-        .with_regnet_ranges(RegNetRanges::small())
-        .unwrap()
-        .with_regime(Regime {
-            resolution: 28,
-            flops: None,
-            params: None,
-        })
-}
+use crate::regnet_small as space;
 
 fn sweep(n: u64) -> Sweep {
     Sweep {
