@@ -413,18 +413,22 @@ sweeps.push(("RegNetY".to_string(), precomputed::results(budget, "regnety", &y, 
 
 The paper checks that RegNetX's advantage over AnyNetX_A and _E is not an artefact of the
 setting it was found in: at higher flops, with more epochs, with five stages and with other
-block types. Two of those settings here, at 28×28 and the same recipe, beside the evidence's
-own (1–6 MF, three stages): a higher flop regime (6–20 MF) and five stages. At `cpu` budget this reads the
-committed sweeps of group `generalisation` (`regnet-lab evidence generalisation`) and says so
-where none is committed yet; at `smoke` and `gpu` budgets it trains them. More epochs and
-other block types are not swept here.
+block types. Four of those settings here, at 28×28 and the same recipe, beside the evidence's
+own (1–6 MF, three stages, X blocks): a higher flop regime (6–20 MF), five stages, and the
+paper's two other block types, R (the residual basic block: two full 3×3 convolutions) and V
+(the same without its residual), with widths and depths drawn as before and b = 1, one group.
+At `cpu` budget this reads the committed sweeps of group `generalisation` (`regnet-lab
+evidence generalisation`) and says so where none is committed yet; at `smoke` and `gpu`
+budgets it trains them. More epochs are not swept here (each such model costs several of
+these).
 """),
     code("""// First panel: the evidence's own setting (1–6 MF, three stages), from the sweeps above.
 let mut base = EdfPlot::new().title("RegNetX vs AnyNetX_A and _E: 1-6 MF, 3 stages");
 for (n, r) in sweeps.iter().filter(|(n, _)| ["AnyNetX_A", "AnyNetX_E", "RegNetX"].contains(&n.as_str())) {
     base = base.sweep(&format!("{n} (n = {})", r.errors().len()), r);
 }
-let mut panels = Row::new().with(base);
+// Two panels a row: five side by side would not fit a notebook cell.
+let mut panels = Row::new().columns(2).with(base);
 for (setting, spaces) in precomputed::generalisation()? {
     let mut fig = EdfPlot::new().title(&format!("RegNetX vs AnyNetX_A and _E: {setting}"));
     let mut shown = 0;
@@ -457,18 +461,21 @@ rules as notebook 01 (`docs/findings.md`); Holm's correction runs over the rows 
     code("""let claims: Vec<Claim> = paper_claims().into_iter().skip(4).collect();
 findings(&claims, &sweeps, &FindingsOptions::default())?"""),
     md("""
-## Alternate designs: inverted bottleneck and depthwise convolution (§4, Figure 14 left)
+## Alternate designs and input resolution (§4, Figure 14 left and middle)
 
 The paper tries two designs popular in mobile networks on RegNetX: an inverted bottleneck
 (b = 1/4, the 3×3 convolution at four times the block's width) and depthwise 3×3 convolutions
 (g = 1). It finds the inverted bottleneck slightly worse and depthwise clearly worse than b = 1
 with g > 1. The same spaces here, in the same regime and recipe, drawn index by index from the
-same seed as RegNetX. At `cpu` budget this reads the committed sweeps of group `designs`
+same seed as RegNetX. Input resolution: the paper finds its native 224×224 best at fixed
+flops; here RegNetX's flops are counted at, and its models trained on Fashion-MNIST resampled
+to, 20×20 and 40×40 beside the native 28×28 (at the same 1–6 MF a larger input leaves less
+width and depth). At `cpu` budget this reads the committed sweeps of group `designs`
 (`regnet-lab evidence designs`) and says so where none is committed yet; at `smoke` and `gpu`
 budgets it trains them. The findings rows below use the rules of the table above.
 """),
     code("""let mut designs: Vec<(String, SweepResults)> = vec![sweeps[0].clone()];
-for space in precomputed::regnet_x_alternate_designs() {
+for space in precomputed::regnet_x_alternate_designs().into_iter().chain(precomputed::regnet_x_resolutions()) {
     let r = if budget == Budget::Cpu {
         precomputed::committed("designs", &space, &data)?
     } else {
@@ -479,7 +486,7 @@ for space in precomputed::regnet_x_alternate_designs() {
         _ => println!("{}: no committed sweep yet (regnet-lab evidence designs)", space.name()),
     }
 }
-let mut fig = EdfPlot::new().title("RegNetX and its alternate designs");
+let mut fig = EdfPlot::new().title("RegNetX, its alternate designs and other resolutions");
 for (name, r) in &designs {
     fig = fig.sweep(&format!("{name} (n = {})", r.errors().len()), r);
 }
@@ -489,13 +496,14 @@ fig""", "figure"),
 
 NOTEBOOKS["03_regnet_trends.ipynb"] = [
     md("""
-# RegNet trends across complexity regimes (paper §4, Figures 11 and 12)
+# RegNet trends across complexity regimes (paper §4, Figures 11–14)
 
 The paper sweeps RegNetX in several flop regimes and plots, for the best models of each regime,
 their depth, width multiplier wm, group width and bottleneck ratio against flops. It finds depth
 ≈ 20 blocks across regimes, wm ≈ 2.5, b = 1 and growing group width. Here: three small regimes
 at 28×28 (0.5–1.5, 1.5–4 and 4–10 MF), RegNetX and RegNetY (X + squeeze-excitation),
-`precomputed::trends()`. At `cpu` budget the cells read the committed sweeps of group `trends`
+`precomputed::trends()`, RegNetX constrained in the same regimes (Figure 13) and SE across
+them (Figure 14, right). At `cpu` budget the cells read the committed sweeps of group `trends`
 (`regnet-lab evidence trends`) and say so where none is committed yet; at `smoke` and `gpu`
 budgets they train them.
 """),
@@ -571,6 +579,49 @@ for (n, r) in &se {
 }
 fig""", "figure"),
     code("""findings(&claims, &se, &FindingsOptions::default())?"""),
+    md("""
+## RegNetX constrained (Figure 13)
+
+After its trends the paper restricts RegNetX further: b = 1, d ≤ 40, wm ≥ 2, and parameters
+and activations limited, which gives faster, lighter models; it finds the constrained space
+better in every flop regime. Here, per regime: b = 1 and d ≤ 16 as the small ranges already
+have, wm ≥ 2, and parameters and activations at most the medians of 200 untrained draws of the
+regime's RegNetX (`precomputed::regnet_x_constrained()`; our rule, as the paper sets its limits
+from fits to its best models). Each regime's constrained EDF is drawn beside its RegNetX, with
+findings rows. At `cpu` budget this reads the committed sweeps of group `trends`.
+"""),
+    code("""let mut constrained: Vec<(String, SweepResults)> = by_family[0].1.clone();
+for space in precomputed::regnet_x_constrained()? {
+    println!("{}: {}", space.name(), space.refinements().join(", "));
+    let r = if budget == Budget::Cpu {
+        precomputed::committed("trends", &space, &data)?
+    } else {
+        Some(precomputed::results(budget, "trends", &space, &data, budget.out_dir("notebook-03", &space))?)
+    };
+    match r {
+        Some(r) if !r.records.is_empty() => constrained.push((space.name().to_string(), r)),
+        _ => println!("{}: no committed sweep yet (regnet-lab evidence trends)", space.name()),
+    }
+}
+let constraint_claims: Vec<Claim> = precomputed::TREND_REGIMES.iter()
+    .map(|&(lo, hi)| precomputed::regime_label(lo, hi))
+    .map(|r| Claim::Compare {
+        text: format!("constrained RegNetX better at {r}"),
+        a: format!("RegNetX {r}"),
+        b: format!("RegNetX constrained {r}"),
+        expect: Expect::Better,
+    })
+    .collect();
+if constrained.is_empty() {
+    println!("nothing to draw: no sweep of group trends is committed yet");
+} else {
+    let mut fig = EdfPlot::new().title("RegNetX vs RegNetX constrained, by regime");
+    for (n, r) in &constrained {
+        fig = fig.sweep(&format!("{n} (n = {})", r.errors().len()), r);
+    }
+    fig.evcxr_display();
+};"""),
+    code("""findings(&constraint_claims, &constrained, &FindingsOptions::default())?"""),
     md("""
 ## Complexity metrics against run time, on this CPU (Figure 12)
 

@@ -122,7 +122,7 @@ pub fn complexity(spec: &AnyNetSpec, resolution: usize) -> Result<Complexity, Co
         let groups = stage.groups() as u64;
         for j in 0..stage.depth {
             let stride = if j == 0 { stage.stride as u64 } else { 1 };
-            if w_in != w_out || stride != 1 {
+            if spec.block().is_residual() && (w_in != w_out || stride != 1) {
                 // The projection is counted at the block's input resolution; the branch starts there too.
                 let (h, w) = (c.h, c.w);
                 c.conv(w_in, w_out, 1, stride, 1, false);
@@ -131,7 +131,7 @@ pub fn complexity(spec: &AnyNetSpec, resolution: usize) -> Result<Complexity, Co
                 c.w = w;
             }
             match spec.block() {
-                BlockKind::ResBasic => {
+                BlockKind::ResBasic | BlockKind::Vanilla => {
                     c.conv(w_in, w_out, 3, stride, 1, false);
                     c.bn(w_out);
                     c.conv(w_out, w_out, 3, 1, 1, false);

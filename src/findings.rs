@@ -158,13 +158,15 @@ pub fn paper_claims() -> Vec<Claim> {
     ]
 }
 
-/// The paper's §4 claims about RegNetX's alternate designs, named with the spaces of
-/// `sweep::precomputed::regnet_x_alternate_designs()`: the inverted bottleneck (b < 1) and
-/// depthwise convolution (g = 1) are both worse than RegNetX's b = 1, g > 1.
+/// The paper's §4 claims about RegNetX's alternate designs and input resolution (Fig. 14 left
+/// and middle), named with the spaces of `sweep::precomputed::regnet_x_alternate_designs()` and
+/// `regnet_x_resolutions()`: the inverted bottleneck (b < 1) and depthwise convolution (g = 1)
+/// are both worse than RegNetX's b = 1, g > 1, and the native input resolution (28×28 here,
+/// 224×224 there) is better than a smaller or a larger one at the same flops.
 ///
 /// ```
 /// let claims = regnet_lab::findings::paper_design_claims();
-/// assert_eq!(claims.len(), 2);
+/// assert_eq!(claims.len(), 4);
 /// assert!(claims.iter().all(|c| c.text().contains("RegNetX")));
 /// ```
 pub fn paper_design_claims() -> Vec<Claim> {
@@ -178,6 +180,18 @@ pub fn paper_design_claims() -> Vec<Claim> {
         Claim::compare(
             "RegNetX (g > 1) better than depthwise convolution (g = 1)",
             "RegNetX depthwise",
+            "RegNetX",
+            Expect::Better,
+        ),
+        Claim::compare(
+            "RegNetX at its native 28×28 better than at 20×20",
+            "RegNetX 20px",
+            "RegNetX",
+            Expect::Better,
+        ),
+        Claim::compare(
+            "RegNetX at its native 28×28 better than at 40×40",
+            "RegNetX 40px",
             "RegNetX",
             Expect::Better,
         ),

@@ -755,13 +755,15 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
                 println!("time budget spent: run the same command again to resume");
                 return Ok(());
             }
-            let sweep = precomputed::sweep(Budget::Cpu, space, &data, n);
+            let data = precomputed::data_for(space, &data)?;
+            let data = data.as_ref();
+            let sweep = precomputed::sweep(Budget::Cpu, space, data, n);
             let dir = root.join(group).join(precomputed::slug(space.name()));
             let schedule = Schedule {
                 budget_seconds: left,
                 ..schedule
             };
-            let summary = sweep.train_on(&dir, &data, schedule, |record, _| {
+            let summary = sweep.train_on(&dir, data, schedule, |record, _| {
                 println!("{:<14} {}", space.name(), record_line(record))
             })?;
             println!(

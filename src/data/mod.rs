@@ -39,6 +39,7 @@ mod batch;
 mod cifar;
 mod fashion;
 pub mod idx;
+mod resize;
 mod rng;
 mod transform;
 

@@ -87,42 +87,54 @@ pub(crate) fn max_pool_3x3_s2_p1(x: &Tensor, train: bool) -> CResult<Tensor> {
     pool1d(&y, 2, h, ho)
 }
 
-/// A residual block (paper §3.1, Fig. 4; pycls's `ResBottleneckBlock` / `ResBasicBlock`):
-/// `relu(shortcut(x) + f(x))`. The shortcut is a projection (`proj`: 1×1 conv with the block's
-/// stride, then BN) when the width or the resolution changes, the identity otherwise; `f` is
-/// the block's [`Transform`].
+/// A block (paper §3.1, Fig. 4; pycls's `ResBottleneckBlock` / `ResBasicBlock` /
+/// `VanillaBlock`): `relu(shortcut(x) + f(x))` for residual kinds, `f(x)` (which then ends in
+/// its own ReLU) for the vanilla block. The shortcut is a projection (`proj`: 1×1 conv with the
+/// block's stride, then BN) when the width or the resolution changes, the identity otherwise;
+/// `f` is the block's [`Transform`].
 #[derive(Debug, Clone)]
 pub struct Block {
-    proj: Option<ConvBn>,
+    shortcut: Shortcut,
     f: Transform,
 }
 
-/// The residual branch of a [`Block`].
+/// What a [`Block`] adds to its branch.
+#[derive(Debug, Clone)]
+pub enum Shortcut {
+    /// The input itself (same width and resolution).
+    Identity,
+    /// `proj`: 1×1 conv with the block's stride, then BN.
+    Projection(ConvBn),
+    /// Nothing: the vanilla block is its branch alone.
+    None,
+}
+
+/// The branch of a [`Block`].
 #[derive(Debug, Clone)]
 pub enum Transform {
     /// X, Y (with SE) and ResNet bottleneck blocks.
     Bottleneck(Box<BottleneckTransform>),
-    /// ResNet basic blocks.
+    /// ResNet basic and vanilla blocks.
     Basic(Box<BasicTransform>),
 }
 
 impl Block {
-    /// A block from `w_in` to `w_out` channels at `stride`, its branch built under `f`.
-    fn new(
+    /// A residual block from `w_in` to `w_out` channels at `stride`, its branch built under `f`.
+    fn residual(
         vb: &VarBuilder,
         w_in: usize,
         w_out: usize,
         stride: usize,
         f: impl FnOnce(&VarBuilder) -> Result<Transform, ModelError>,
     ) -> Result<Self, ModelError> {
-        let proj = if w_in != w_out || stride != 1 {
+        let shortcut = if w_in != w_out || stride != 1 {
             let cfg = ConvBnConfig::kernel(1).stride(stride);
-            Some(ConvBn::new(&vb.pp("proj"), w_in, w_out, cfg)?)
+            Shortcut::Projection(ConvBn::new(&vb.pp("proj"), w_in, w_out, cfg)?)
         } else {
-            None
+            Shortcut::Identity
         };
         Ok(Block {
-            proj,
+            shortcut,
             f: f(&vb.pp("f"))?,
         })
     }
@@ -132,8 +144,13 @@ impl Block {
         &self.f
     }
 
+    /// What the block adds to its branch.
+    pub fn shortcut(&self) -> &Shortcut {
+        &self.shortcut
+    }
+
     pub(crate) fn visit<'a>(&'a self, f: &mut dyn FnMut(Layer<'a>)) {
-        if let Some(p) = &self.proj {
+        if let Shortcut::Projection(p) = &self.shortcut {
             p.visit(f);
         }
         match &self.f {
@@ -149,9 +166,10 @@ impl ModuleT for Block {
             Transform::Bottleneck(t) => t.forward_t(xs, train)?,
             Transform::Basic(t) => t.forward_t(xs, train)?,
         };
-        let shortcut = match &self.proj {
-            Some(p) => p.forward_t(xs, train)?,
-            None => xs.clone(),
+        let shortcut = match &self.shortcut {
+            Shortcut::Projection(p) => p.forward_t(xs, train)?,
+            Shortcut::Identity => xs.clone(),
+            Shortcut::None => return Ok(y),
         };
         // One fused op on the CPU (`ops::add_relu`).
         crate::ops::add_relu(&shortcut, &y)
@@ -224,15 +242,31 @@ impl ModuleT for BottleneckTransform {
     }
 }
 
-/// The ResNet basic branch: 3×3 (`f.a`, with the stride) → BN → ReLU → 3×3 (`f.b`) → BN.
+/// The basic branch: 3×3 (`f.a`, with the stride) → BN → ReLU → 3×3 (`f.b`) → BN, and for
+/// the vanilla block a final ReLU (there is no residual sum to apply it after).
 #[derive(Debug, Clone)]
 pub struct BasicTransform {
     a: ConvBn,
     b: ConvBn,
+    last: Activation,
 }
 
 impl BasicTransform {
-    fn new(f: &VarBuilder, w_in: usize, w_out: usize, stride: usize) -> Result<Self, ModelError> {
+    fn new(
+        f: &VarBuilder,
+        w_in: usize,
+        w_out: usize,
+        stride: usize,
+        residual: bool,
+    ) -> Result<Self, ModelError> {
+        let b = ConvBnConfig::kernel(3);
+        // Only a residual branch may start at zero (`ends_branch`): a vanilla block that did
+        // would pass nothing on.
+        let (b, last) = if residual {
+            (b.ends_branch(), Activation::None)
+        } else {
+            (b, Activation::Relu)
+        };
         Ok(BasicTransform {
             a: ConvBn::new(
                 &f.pp("a"),
@@ -240,12 +274,8 @@ impl BasicTransform {
                 w_out,
                 ConvBnConfig::kernel(3).stride(stride),
             )?,
-            b: ConvBn::new(
-                &f.pp("b"),
-                w_out,
-                w_out,
-                ConvBnConfig::kernel(3).ends_branch(),
-            )?,
+            b: ConvBn::new(&f.pp("b"), w_out, w_out, b)?,
+            last,
         })
     }
 
@@ -258,7 +288,7 @@ impl BasicTransform {
 impl ModuleT for BasicTransform {
     fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
         let y = self.a.forward_act(xs, train, Activation::Relu)?;
-        self.b.forward_t(&y, train)
+        self.b.forward_act(&y, train, self.last)
     }
 }
 
@@ -283,22 +313,30 @@ impl Stage {
         for j in 0..stage.depth {
             let vb = vb.pp(format!("block{index}-{j}"));
             let stride = if j == 0 { stage.stride } else { 1 };
-            let block = Block::new(&vb, w, stage.width, stride, |f| {
-                Ok(match spec.block() {
-                    BlockKind::X | BlockKind::Y | BlockKind::ResBottleneck => {
-                        Transform::Bottleneck(Box::new(BottleneckTransform::new(
+            let block = match spec.block() {
+                BlockKind::X | BlockKind::Y | BlockKind::ResBottleneck => {
+                    Block::residual(&vb, w, stage.width, stride, |f| {
+                        Ok(Transform::Bottleneck(Box::new(BottleneckTransform::new(
                             f,
                             w,
                             stage,
                             stride,
                             spec.se_width(w),
-                        )?))
+                        )?)))
+                    })?
+                }
+                BlockKind::ResBasic => Block::residual(&vb, w, stage.width, stride, |f| {
+                    let t = BasicTransform::new(f, w, stage.width, stride, true)?;
+                    Ok(Transform::Basic(Box::new(t)))
+                })?,
+                BlockKind::Vanilla => {
+                    let t = BasicTransform::new(&vb.pp("f"), w, stage.width, stride, false)?;
+                    Block {
+                        shortcut: Shortcut::None,
+                        f: Transform::Basic(Box::new(t)),
                     }
-                    BlockKind::ResBasic => {
-                        Transform::Basic(Box::new(BasicTransform::new(f, w, stage.width, stride)?))
-                    }
-                })
-            })?;
+                }
+            };
             blocks.push(block);
             w = stage.width;
         }

@@ -1,9 +1,9 @@
 //! candle networks built from an [`AnyNetSpec`] (paper §3.1, Fig. 3–4).
 //!
-//! An [`AnyNet`] is the stem, the body of stages of residual blocks and the head that the spec
+//! An [`AnyNet`] is the stem, the body of stages of blocks and the head that the spec
 //! describes — any number of stages, any [`StemKind`](crate::space::StemKind) and any
-//! [`BlockKind`]: X blocks, Y blocks (X + squeeze-excitation), and the
-//! ResNet basic and bottleneck blocks used as baselines. It is made of struct modules that
+//! [`BlockKind`]: X blocks, Y blocks (X + squeeze-excitation), the ResNet basic (R) and
+//! bottleneck blocks used as baselines, and the vanilla (V) block without a residual. It is made of struct modules that
 //! implement [`candle_nn::ModuleT`], so the train flag reaches every BatchNorm: in train mode BN
 //! normalises with batch statistics and updates its running statistics with the reference
 //! momentum 0.1 and eps 1e-5 (docs/regnet.md, "Networks").
@@ -423,7 +423,7 @@ impl AnyNet {
                 hh = down(hh, st.stride);
                 ww = down(ww, st.stride);
                 let bn = match self.spec.block() {
-                    BlockKind::ResBasic => "f.a.1",
+                    BlockKind::ResBasic | BlockKind::Vanilla => "f.a.1",
                     _ => "f.b.1",
                 };
                 at = format!("trunk_output.block{}.block{}-0.{bn}", i + 1, i + 1);

@@ -245,6 +245,12 @@ pub struct NetTemplate {
     /// Stride of the first stage if it differs (ResNet-style small-image nets use 1).
     #[serde(default)]
     pub first_stride: Option<usize>,
+    /// The block every stage is made of, when not the family's own (X blocks, or Y blocks
+    /// with SE): the basic kinds V ([`BlockKind::Vanilla`]) and R ([`BlockKind::ResBasic`]) of
+    /// the paper's generalisation study (Fig. 10). A basic block has no bottleneck and one
+    /// group, so a draw's `b` and `g` are replaced by 1 and the stage width.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<BlockKind>,
 }
 
 impl NetTemplate {
@@ -257,6 +263,7 @@ impl NetTemplate {
             num_classes: 1000,
             stride: 2,
             first_stride: None,
+            block: None,
         }
     }
     /// CIFAR-10 as in pycls's CIFAR sweeps: CIFAR stem of width 16, stride 2 per stage.
@@ -278,6 +285,47 @@ impl NetTemplate {
             ..Self::imagenet()
         }
     }
+    /// The same template with every stage made of basic `block`s (V or R).
+    ///
+    /// ```
+    /// use regnet_lab::space::{BlockKind, NetTemplate};
+    /// let r = NetTemplate::fashion_mnist().with_block(BlockKind::ResBasic);
+    /// assert_eq!(r.block, Some(BlockKind::ResBasic));
+    /// ```
+    pub fn with_block(self, block: BlockKind) -> Self {
+        NetTemplate {
+            block: Some(block),
+            ..self
+        }
+    }
+
+    /// Why this template cannot build a family's models, if it cannot: only the basic kinds
+    /// replace a family's blocks, and not in a family with squeeze-excitation (which needs the
+    /// bottleneck of X blocks).
+    pub fn check_block(&self, has_se: bool) -> Result<(), String> {
+        match self.block {
+            Some(k) if !k.is_basic() => Err(format!(
+                "template block '{}': only the basic kinds (vanilla, res_basic) replace a \
+                 family's blocks",
+                k.name()
+            )),
+            Some(k) if has_se => Err(format!(
+                "template block '{}': squeeze-excitation (RegNetY) needs X blocks",
+                k.name()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// A stage of `width` in the template's blocks: `(b, g)` replaced by `(1, width)` for
+    /// basic blocks, as drawn otherwise.
+    pub fn stage_shape(&self, width: usize, b: f64, g: usize) -> (f64, usize) {
+        match self.block {
+            Some(k) if k.is_basic() => (1.0, width),
+            _ => (b, g),
+        }
+    }
+
     /// Stride of stage `i` (0-based).
     pub fn stage_stride(&self, i: usize) -> usize {
         match (i, self.first_stride) {
@@ -385,12 +433,18 @@ impl RegNetParams {
             .iter()
             .enumerate()
             .map(|(i, &(w, d))| {
-                let (width, group_width) = compatible_stage(w, b, self.data.group_width);
+                // Basic blocks take the generator's width as it is (no groups to fit).
+                let (width, group_width) = if template.block.is_some_and(BlockKind::is_basic) {
+                    (w, w)
+                } else {
+                    compatible_stage(w, b, self.data.group_width)
+                };
+                let (bottleneck_ratio, group_width) = template.stage_shape(width, b, group_width);
                 StageSpec {
                     depth: d,
                     width,
                     stride: template.stage_stride(i),
-                    bottleneck_ratio: b,
+                    bottleneck_ratio,
                     group_width,
                 }
             })
@@ -399,10 +453,10 @@ impl RegNetParams {
             stem: template.stem,
             stem_width: template.stem_width,
             in_channels: template.in_channels,
-            block: if self.data.se_ratio.is_some() {
-                BlockKind::Y
-            } else {
-                BlockKind::X
+            block: match (template.block, self.data.se_ratio) {
+                (Some(k), _) => k,
+                (None, Some(_)) => BlockKind::Y,
+                (None, None) => BlockKind::X,
             },
             stages,
             se_ratio: self.data.se_ratio,

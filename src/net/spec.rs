@@ -59,7 +59,8 @@ impl StemKind {
     }
 }
 
-/// The residual block every stage is made of.
+/// The block every stage is made of. The paper's generalisation study (Fig. 10) names three
+/// kinds: V (vanilla), R (residual basic) and X; Y is X with squeeze-excitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockKind {
@@ -73,6 +74,9 @@ pub enum BlockKind {
     /// ResNet bottleneck block: the X block with one group, i.e. `group_width` equal to the
     /// bottleneck width `w / b`.
     ResBottleneck,
+    /// Vanilla (V) block: the basic block without its residual, i.e. 3×3 conv (stride) → BN →
+    /// ReLU → 3×3 conv → BN → ReLU, as in VGG. Same constraints as [`BlockKind::ResBasic`].
+    Vanilla,
 }
 
 impl BlockKind {
@@ -83,7 +87,19 @@ impl BlockKind {
             BlockKind::Y => "y",
             BlockKind::ResBasic => "res_basic",
             BlockKind::ResBottleneck => "res_bottleneck",
+            BlockKind::Vanilla => "vanilla",
         }
+    }
+
+    /// Basic blocks (two full 3×3 convs: [`BlockKind::ResBasic`], [`BlockKind::Vanilla`]) have
+    /// no bottleneck (b = 1) and one group (g = the stage width).
+    pub fn is_basic(self) -> bool {
+        matches!(self, BlockKind::ResBasic | BlockKind::Vanilla)
+    }
+
+    /// Whether the block adds its input back (every kind but [`BlockKind::Vanilla`]).
+    pub fn is_residual(self) -> bool {
+        self != BlockKind::Vanilla
     }
 }
 
@@ -345,7 +361,7 @@ fn validate(d: &AnyNetSpecData) -> Result<(), NetError> {
         }
         let w_b = s.bottleneck_width();
         match d.block {
-            BlockKind::ResBasic => {
+            kind if kind.is_basic() => {
                 if b != 1.0 {
                     return Err(bad(
                         "bottleneck_ratio",

@@ -126,7 +126,8 @@ pub trait Figure {
         None
     }
     /// Panels per row of a grid (small multiples): `None`, the default, puts every panel in
-    /// one row. A [`Row`] flattens its figures' panels into one row.
+    /// one row. A [`Row`] flattens its figures' panels into one row, or a grid with
+    /// [`Row::columns`].
     fn grid_columns(&self) -> Option<usize> {
         None
     }

@@ -27,6 +27,7 @@ pub const MAX_ROW_WIDTH: u32 = 1080;
 pub struct Row {
     pub(crate) frame: Frame,
     figures: Vec<Box<dyn Figure>>,
+    columns: Option<usize>,
 }
 
 impl Default for Row {
@@ -46,12 +47,31 @@ impl Row {
         Row {
             frame: Frame::default(),
             figures: Vec::new(),
+            columns: None,
         }
     }
 
     /// Append a figure on the right.
     pub fn with(mut self, figure: impl Figure + 'static) -> Self {
         self.figures.push(Box::new(figure));
+        self
+    }
+
+    /// Wrap into rows of `n` figures (of one panel each), so that many panels stay readable
+    /// within [`MAX_ROW_WIDTH`].
+    ///
+    /// ```
+    /// use regnet_lab::plot::{self, Figure, Row};
+    /// let errs = [10.0, 12.0, 15.0];
+    /// let mut row = Row::new().columns(2);
+    /// for _ in 0..3 {
+    ///     row = row.with(plot::edf(&[("A", &errs)]));
+    /// }
+    /// assert_eq!(row.size(), (1080, 880)); // two rows of two
+    /// # Ok::<(), regnet_lab::plot::PlotError>(())
+    /// ```
+    pub fn columns(mut self, n: usize) -> Self {
+        self.columns = Some(n.max(1));
         self
     }
 
@@ -67,14 +87,20 @@ impl Figure for Row {
         if self.frame.size != Frame::default().size || self.figures.is_empty() {
             return self.frame.size;
         }
+        let n = self.figures.len();
+        let cols = self.columns.unwrap_or(n).min(n);
         let w = self
             .figures
             .iter()
+            .take(cols)
             .map(|f| f.size().0)
             .sum::<u32>()
             .min(MAX_ROW_WIDTH);
         let h = self.figures.iter().map(|f| f.size().1).max().unwrap_or(0);
-        (w, h)
+        (w, h * n.div_ceil(cols) as u32)
+    }
+    fn grid_columns(&self) -> Option<usize> {
+        self.columns
     }
     fn panels(&self) -> Result<Vec<Chart>, PlotError> {
         if self.figures.is_empty() {

@@ -385,6 +385,10 @@ impl DesignSpace {
         self.family
             .validate()
             .map_err(|why| self_err(&self.name, why))?;
+        let has_se = matches!(&self.family, Family::RegNet(r) if r.se_ratio.is_some());
+        self.template
+            .check_block(has_se)
+            .map_err(|why| self_err(&self.name, why))?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(index);
         let resolution = self.resolution();
@@ -453,12 +457,17 @@ impl DesignSpace {
         let depths = self.order(Sequence::Depths).draw(rng, &r.depths, n);
         let widths = self.order(Sequence::Widths).draw(rng, &r.widths, n);
         let stages = (0..n)
-            .map(|i| StageSpec {
-                depth: depths[i],
-                width: widths[i],
-                stride: self.template.stage_stride(i),
-                bottleneck_ratio: shared_b.unwrap_or_else(|| *pick(rng, &r.bottleneck_ratios)),
-                group_width: shared_g.unwrap_or_else(|| *pick(rng, &r.group_widths)),
+            .map(|i| {
+                let b = shared_b.unwrap_or_else(|| *pick(rng, &r.bottleneck_ratios));
+                let g = shared_g.unwrap_or_else(|| *pick(rng, &r.group_widths));
+                let (bottleneck_ratio, group_width) = self.template.stage_shape(widths[i], b, g);
+                StageSpec {
+                    depth: depths[i],
+                    width: widths[i],
+                    stride: self.template.stage_stride(i),
+                    bottleneck_ratio,
+                    group_width,
+                }
             })
             .collect();
         let t = &self.template;
@@ -467,7 +476,7 @@ impl DesignSpace {
             stem: t.stem,
             stem_width: t.stem_width,
             in_channels: t.in_channels,
-            block: BlockKind::X,
+            block: t.block.unwrap_or(BlockKind::X),
             stages,
             se_ratio: None,
             num_classes: t.num_classes,

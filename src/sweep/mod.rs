@@ -82,6 +82,21 @@ pub enum SweepError {
          Sweep::new(.., &data)"
     )]
     Dataset { declared: String, actual: String },
+    #[error(
+        "{space} counts its models' complexity at {counted}×{counted} but the data is \
+         {actual}×{actual}: resample it first (ImageData::at_resolution({counted}))"
+    )]
+    Resolution {
+        space: String,
+        counted: usize,
+        actual: usize,
+    },
+    #[error("resampling the data for {space}: {source}")]
+    Resample {
+        space: String,
+        #[source]
+        source: Box<TrainError>,
+    },
 }
 
 impl SweepError {
@@ -491,6 +506,15 @@ impl Sweep {
             return Err(SweepError::Dataset {
                 declared: self.dataset.clone(),
                 actual: data.describe(),
+            });
+        }
+        // A space's regime says the resolution its flops are counted at; training at another
+        // would record models that are not the ones drawn.
+        if self.space.regime().is_some() && self.space.resolution() != data.resolution() {
+            return Err(SweepError::Resolution {
+                space: self.space.name().to_string(),
+                counted: self.space.resolution(),
+                actual: data.resolution(),
             });
         }
         self.run_concurrently(

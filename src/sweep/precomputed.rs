@@ -8,14 +8,16 @@
 //! precomputed sweeps cannot drift apart (a changed space is a different manifest, and a sweep
 //! with a different manifest is never reused).
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::{Sweep, SweepError, SweepManifest, SweepResults};
 use crate::budget::Budget;
 use crate::space::{
-    AnyNetXRanges, Constraint, DesignSpace, NetTemplate, RegNetRanges, Regime, SpaceError,
+    AnyNetXRanges, BlockKind, Constraint, DesignSpace, NetTemplate, Property, RegNetRanges, Regime,
+    SpaceError,
 };
-use crate::train::{RunRecord, TrainData};
+use crate::train::{ImageData, RunRecord, TrainData};
 
 /// Flop regime of the notebooks' 28×28 sweeps: 1–6 MF.
 pub fn fashion_regime() -> Regime {
@@ -111,30 +113,83 @@ pub fn regnet_x_alternate_designs() -> Vec<DesignSpace> {
     ]
 }
 
-/// RegNetX against AnyNetX_A and AnyNetX_E in two settings other than the evidence's (the
-/// generalisation study of paper Fig. 10, at 28×28): a higher flop regime (6–20 MF) and five
-/// stages instead of three (AnyNetX: d ≤ 4 and w ≤ 128 per stage as in
-/// [`anynetx_chain`]; RegNetX: exactly five realised stages), each at the `cpu` recipe.
+/// Input resolution (paper Fig. 14, middle): RegNetX in the evidence's regime (1–6 MF) with
+/// its flops counted at, and its models trained on Fashion-MNIST resampled to, 20×20 and 40×40
+/// (the evidence's RegNetX is the 28×28 one). At fixed flops a larger input leaves less width
+/// and depth; the paper finds its native 224×224 best. Named `RegNetX 20px`, `RegNetX 40px`.
+pub fn regnet_x_resolutions() -> Vec<DesignSpace> {
+    let base = regnet_x_variants().swap_remove(0);
+    RESOLUTIONS
+        .iter()
+        .map(|&side| {
+            base.clone()
+                .with_regime(Regime::flops(1_000_000, 6_000_000, side))
+                .renamed(&format!("RegNetX {side}px"))
+        })
+        .collect()
+}
+
+/// The input sides of [`regnet_x_resolutions`], beside the native 28.
+pub const RESOLUTIONS: [usize; 2] = [20, 40];
+
+/// The data a sweep of `space` trains on: `data` itself when its images have the side the
+/// space counts complexity at, otherwise `data` resampled to it ([`ImageData::at_resolution`]).
+pub fn data_for<'a>(
+    space: &DesignSpace,
+    data: &'a ImageData,
+) -> Result<Cow<'a, ImageData>, SweepError> {
+    let side = space.resolution();
+    if space.regime().is_none() || side == data.resolution() {
+        return Ok(Cow::Borrowed(data));
+    }
+    data.at_resolution(side)
+        .map(Cow::Owned)
+        .map_err(|e| SweepError::Resample {
+            space: space.name().to_string(),
+            source: Box::new(e),
+        })
+}
+
+/// RegNetX against AnyNetX_A and AnyNetX_E in settings other than the evidence's (the
+/// generalisation study of paper Fig. 10, at 28×28), each at the `cpu` recipe:
+/// - `6-20 MF`: a higher flop regime;
+/// - `5 stages`: five stages instead of three (AnyNetX: d ≤ 4 and w ≤ 128 per stage as in
+///   [`anynetx_chain`]; RegNetX: exactly five realised stages);
+/// - `R blocks` and `V blocks`: residual basic and vanilla blocks instead of X blocks
+///   (their widths and depths drawn as before, b = 1 and one group; see
+///   [`NetTemplate::with_block`]).
+///
 /// Returned as (setting, [AnyNetX_A, AnyNetX_E, RegNetX]).
 pub fn generalisation() -> Result<Vec<(&'static str, Vec<DesignSpace>)>, SpaceError> {
     let fashion = NetTemplate::fashion_mnist();
     let anynet = |name: &str, ranges: AnyNetXRanges, regime: Regime, label: &str| {
-        Ok::<_, SpaceError>(
-            DesignSpace::named(name)?
-                .with_anynet_ranges(ranges)?
-                .with_template(fashion.clone())
-                .with_regime(regime)
-                .renamed(&format!("{name} {label}")),
-        )
+        anynet_in(name, ranges, fashion.clone(), regime, label)
     };
     let regnet = |ranges: RegNetRanges, regime: Regime, label: &str| {
-        Ok::<_, SpaceError>(
-            DesignSpace::regnet_x()
-                .with_regnet_ranges(ranges)?
-                .with_template(fashion.clone())
-                .with_regime(regime)
-                .renamed(&format!("RegNetX {label}")),
-        )
+        regnet_x_in(ranges, fashion.clone(), regime, label)
+    };
+    let blocks = |kind: BlockKind, label: &'static str| {
+        let template = fashion.clone().with_block(kind);
+        Ok::<_, SpaceError>((
+            label,
+            vec![
+                anynet_in(
+                    "AnyNetX_A",
+                    AnyNetXRanges::small(),
+                    template.clone(),
+                    fashion_regime(),
+                    label,
+                )?,
+                anynet_in(
+                    "AnyNetX_E",
+                    AnyNetXRanges::small(),
+                    template.clone(),
+                    fashion_regime(),
+                    label,
+                )?,
+                regnet_x_in(RegNetRanges::small(), template, fashion_regime(), label)?,
+            ],
+        ))
     };
     let higher = Regime::flops(6_000_000, 20_000_000, 28);
     let five = AnyNetXRanges {
@@ -172,30 +227,64 @@ pub fn generalisation() -> Result<Vec<(&'static str, Vec<DesignSpace>)>, SpaceEr
                 regnet(five_regnet, fashion_regime(), "5 stages")?,
             ],
         ),
+        blocks(BlockKind::ResBasic, "R blocks")?,
+        blocks(BlockKind::Vanilla, "V blocks")?,
     ])
 }
 
-/// RegNetX and RegNetY in three flop regimes at 28×28 (0.5–1.5, 1.5–4 and 4–10 MF), with the
-/// evidence's small ranges: the parameter trends of paper Fig. 11 and squeeze-excitation across
-/// regimes (Fig. 14, right). Returned as (family, [one space per regime]), named e.g.
-/// `RegNetX 4-10 MF`.
-pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
-    let regimes = [
-        (500_000u64, 1_500_000u64),
-        (1_500_000, 4_000_000),
-        (4_000_000, 10_000_000),
-    ];
-    let label = |lo: u64, hi: u64| {
-        let mf = |v: u64| {
-            let x = v as f64 / 1e6;
-            if x.fract() == 0.0 {
-                format!("{x:.0}")
-            } else {
-                format!("{x}")
-            }
-        };
-        format!("{}-{} MF", mf(lo), mf(hi))
+/// AnyNetX space `name` with `ranges`, `template` and `regime`, named `"{name} {label}"`.
+fn anynet_in(
+    name: &str,
+    ranges: AnyNetXRanges,
+    template: NetTemplate,
+    regime: Regime,
+    label: &str,
+) -> Result<DesignSpace, SpaceError> {
+    Ok(DesignSpace::named(name)?
+        .with_anynet_ranges(ranges)?
+        .with_template(template)
+        .with_regime(regime)
+        .renamed(&format!("{name} {label}")))
+}
+
+/// RegNetX with `ranges`, `template` and `regime`, named `"RegNetX {label}"`.
+fn regnet_x_in(
+    ranges: RegNetRanges,
+    template: NetTemplate,
+    regime: Regime,
+    label: &str,
+) -> Result<DesignSpace, SpaceError> {
+    Ok(DesignSpace::regnet_x()
+        .with_regnet_ranges(ranges)?
+        .with_template(template)
+        .with_regime(regime)
+        .renamed(&format!("RegNetX {label}")))
+}
+
+/// The three flop windows of the trend sweeps at 28×28: 0.5–1.5, 1.5–4 and 4–10 MF.
+pub const TREND_REGIMES: [(u64, u64); 3] = [
+    (500_000, 1_500_000),
+    (1_500_000, 4_000_000),
+    (4_000_000, 10_000_000),
+];
+
+/// `0.5-1.5 MF`: a flop window as the trend spaces are named.
+pub fn regime_label(lo: u64, hi: u64) -> String {
+    let mf = |v: u64| {
+        let x = v as f64 / 1e6;
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x}")
+        }
     };
+    format!("{}-{} MF", mf(lo), mf(hi))
+}
+
+/// RegNetX and RegNetY in the [`TREND_REGIMES`] with the evidence's small ranges: the
+/// parameter trends of paper Fig. 11 and squeeze-excitation across regimes (Fig. 14, right).
+/// Returned as (family, [one space per regime]), named e.g. `RegNetX 4-10 MF`.
+pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
     [
         ("RegNetX", DesignSpace::regnet_x()),
         ("RegNetY", DesignSpace::regnet_y()),
@@ -206,17 +295,72 @@ pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
             .with_regnet_ranges(RegNetRanges::small())
             .expect("a RegNet space")
             .with_template(NetTemplate::fashion_mnist());
-        let spaces = regimes
+        let spaces = TREND_REGIMES
             .iter()
             .map(|&(lo, hi)| {
                 base.clone()
                     .with_regime(Regime::flops(lo, hi, 28))
-                    .renamed(&format!("{family} {}", label(lo, hi)))
+                    .renamed(&format!("{family} {}", regime_label(lo, hi)))
             })
             .collect();
         (family, spaces)
     })
     .collect()
+}
+
+/// Draws per regime from which [`regnet_x_constrained`] takes its parameter and activation
+/// limits.
+pub const CONSTRAINT_DRAWS: u64 = 200;
+
+/// RegNetX constrained as the paper does after its trends (§4, Fig. 13), in each of the
+/// [`TREND_REGIMES`]: b = 1 and d ≤ 16 as the small ranges already have, wm ≥ 2, and parameters
+/// and activations limited. The paper limits them by fits to its best models; here the limits
+/// are the medians over the first [`CONSTRAINT_DRAWS`] untrained draws of the regime's RegNetX
+/// (seed 0), rounded to two significant digits: the lighter half of each regime, chosen before
+/// any training. The paper finds the constrained space as good or better in every regime.
+/// Named e.g. `RegNetX constrained 4-10 MF`; index for index they are separate draws, not a
+/// subset of the RegNetX sweep.
+pub fn regnet_x_constrained() -> Result<Vec<DesignSpace>, SpaceError> {
+    let (_, regnetx) = trends().swap_remove(0);
+    regnetx
+        .into_iter()
+        .zip(TREND_REGIMES)
+        .map(|(space, (lo, hi))| {
+            let draws = space.samples(0, CONSTRAINT_DRAWS as usize)?;
+            let median = |p: Property| {
+                let mut v: Vec<f64> = draws.iter().filter_map(|s| s.property(p)).collect();
+                v.sort_by(f64::total_cmp);
+                two_significant_digits(v[v.len() / 2])
+            };
+            let (params, acts) = (median(Property::Params), median(Property::Acts));
+            Ok(space
+                .refine(Constraint::Range {
+                    property: Property::Wm,
+                    min: 2.0,
+                    max: RegNetRanges::small().wm.1,
+                })
+                .refine(Constraint::Range {
+                    property: Property::Params,
+                    min: 0.0,
+                    max: params,
+                })
+                .refine(Constraint::Range {
+                    property: Property::Acts,
+                    min: 0.0,
+                    max: acts,
+                })
+                .renamed(&format!("RegNetX constrained {}", regime_label(lo, hi))))
+        })
+        .collect()
+}
+
+/// `61_234.0` → `61_000.0`.
+fn two_significant_digits(x: f64) -> f64 {
+    if x <= 0.0 {
+        return x;
+    }
+    let unit = 10f64.powi(x.log10().floor() as i32 - 1);
+    (x / unit).round() * unit
 }
 
 /// Models per space the committed evidence is made for (`regnet-lab evidence`); what a
@@ -236,8 +380,10 @@ pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
 }
 
 /// Secondary sweeps (for the secondary figures, ≥ 100 models each): group `alternatives`
-/// ([`anynetx_alternatives`]), group `designs` ([`regnet_x_alternate_designs`]), group
-/// `generalisation` ([`generalisation`]) and group `trends` ([`trends`]). `regnet-lab evidence
+/// ([`anynetx_alternatives`]), group `designs` ([`regnet_x_alternate_designs`] and
+/// [`regnet_x_resolutions`]), group
+/// `generalisation` ([`generalisation`]) and group `trends` ([`trends`] and
+/// [`regnet_x_constrained`]). `regnet-lab evidence
 /// alternatives designs generalisation trends` grows them; they are not part of the default
 /// `evidence` run.
 pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
@@ -248,6 +394,7 @@ pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     all.extend(
         regnet_x_alternate_designs()
             .into_iter()
+            .chain(regnet_x_resolutions())
             .map(|s| ("designs", s)),
     );
     for (_, spaces) in generalisation()? {
@@ -256,6 +403,7 @@ pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     for (_, spaces) in trends() {
         all.extend(spaces.into_iter().map(|s| ("trends", s)));
     }
+    all.extend(regnet_x_constrained()?.into_iter().map(|s| ("trends", s)));
     Ok(all)
 }
 
@@ -265,17 +413,19 @@ pub fn sweep(budget: Budget, space: &DesignSpace, data: &dyn TrainData, n: u64) 
 }
 
 /// The committed `cpu`-budget sweep of `space` under `group`, read as it is (no training), if
-/// its directory exists and is that sweep on `data`; `Ok(None)` if absent or another sweep.
+/// its directory exists and is that sweep on `data` (resampled to the space's resolution, see
+/// [`data_for`]); `Ok(None)` if absent or another sweep.
 pub fn committed(
     group: &str,
     space: &DesignSpace,
-    data: &dyn TrainData,
+    data: &ImageData,
 ) -> Result<Option<SweepResults>, SweepError> {
     let dir = path(group, space);
     let Ok(theirs) = SweepManifest::load(&dir) else {
         return Ok(None);
     };
-    let mine = sweep(Budget::Cpu, space, data, theirs.n);
+    let data = data_for(space, data)?;
+    let mine = sweep(Budget::Cpu, space, data.as_ref(), theirs.n);
     if mine.manifest()?.mismatch(&theirs).is_some() {
         return Ok(None);
     }
@@ -286,12 +436,12 @@ pub fn committed(
 
 /// A notebook's sweep of `space`: at `cpu` budget the committed evidence when there is some
 /// (every finished run, however many), otherwise [`Budget::sweep_size`] models trained into
-/// `out` (resumable).
+/// `out` (resumable) on `data` resampled to the space's resolution ([`data_for`]).
 pub fn results(
     budget: Budget,
     group: &str,
     space: &DesignSpace,
-    data: &dyn TrainData,
+    data: &ImageData,
     out: impl AsRef<Path>,
 ) -> Result<SweepResults, SweepError> {
     if budget == Budget::Cpu
@@ -306,7 +456,8 @@ pub fn results(
         );
         return Ok(r);
     }
-    sweep(budget, space, data, budget.sweep_size()).run(out, data)
+    let data = data_for(space, data)?;
+    sweep(budget, space, data.as_ref(), budget.sweep_size()).run(out, data.as_ref())
 }
 
 /// `datasets/sweeps/` of this crate's source tree.

@@ -126,6 +126,8 @@ pub struct ImageData {
     pub train_limit: Option<usize>,
     /// Evaluate on only the first this-many images (class-balanced), for smoke runs.
     pub eval_limit: Option<usize>,
+    /// The side every image was resampled to from the source's own ([`ImageData::at_resolution`]).
+    pub resized: Option<usize>,
 }
 
 impl ImageData {
@@ -140,6 +142,7 @@ impl ImageData {
             eval: EvalSplit::Test,
             train_limit: None,
             eval_limit: None,
+            resized: None,
         })
     }
 
@@ -154,6 +157,7 @@ impl ImageData {
             eval: EvalSplit::Test,
             train_limit: None,
             eval_limit: None,
+            resized: None,
         })
     }
 
@@ -186,6 +190,36 @@ impl ImageData {
         }
         self.eval_limit = Some(n);
         self
+    }
+
+    /// The same data with every image resampled to `side × side` (antialiased bilinear, see
+    /// `Dataset::resized`): the input resolution of paper Fig. 14 (middle). Normalisation and
+    /// augmentation stay as they are (the pad-4 crop at the new size); the description says
+    /// the new size, so a sweep at one resolution is never taken for one at another.
+    ///
+    /// ```
+    /// use regnet_lab::train::{DataSource, ImageData, TrainData};
+    /// let data = ImageData::load(&DataSource::Embedded)?.with_train_limit(50);
+    /// let big = data.at_resolution(40)?;
+    /// assert_eq!((big.resolution(), big.train_len()), (40, 50));
+    /// assert!(big.describe().ends_with("resized to 40×40"));
+    /// assert_eq!(data.at_resolution(28)?.describe(), data.describe());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn at_resolution(&self, side: usize) -> Result<Self, TrainError> {
+        if side == self.resolution() {
+            return Ok(self.clone());
+        }
+        let s = &self.splits;
+        Ok(ImageData {
+            splits: data::Splits {
+                train: s.train.resized(side)?,
+                val: s.val.resized(side)?,
+                test: s.test.resized(side)?,
+            },
+            resized: Some(side),
+            ..self.clone()
+        })
     }
 
     fn eval_set(&self) -> &data::Dataset {
@@ -225,7 +259,9 @@ impl TrainData for ImageData {
             eval.len(),
             self.augment.random_crop_padding,
             self.augment.horizontal_flip
-        )
+        ) + &self
+            .resized
+            .map_or(String::new(), |r| format!(" | resized to {r}×{r}"))
     }
 
     fn resolution(&self) -> usize {

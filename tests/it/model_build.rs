@@ -70,19 +70,22 @@ fn sample_specs() -> Vec<AnyNetSpec> {
                 specs.push(b.build().expect("valid sample spec"));
             }
         }
-        // ResNet basic: one group of the stage width, b = 1.
-        specs.push(
-            AnyNetSpec::builder()
-                .stem(stem, sw)
-                .in_channels(cin)
-                .num_classes(7)
-                .block(BlockKind::ResBasic)
-                .stage(2, 16, 1, 1.0, 16)
-                .stage(2, 32, 2, 1.0, 32)
-                .stage(1, 64, 2, 1.0, 64)
-                .build()
-                .expect("valid basic spec"),
-        );
+        // ResNet basic and vanilla (no shortcut, so no projection): one group of the stage
+        // width, b = 1.
+        for block in [BlockKind::ResBasic, BlockKind::Vanilla] {
+            specs.push(
+                AnyNetSpec::builder()
+                    .stem(stem, sw)
+                    .in_channels(cin)
+                    .num_classes(7)
+                    .block(block)
+                    .stage(2, 16, 1, 1.0, 16)
+                    .stage(2, 32, 2, 1.0, 32)
+                    .stage(1, 64, 2, 1.0, 64)
+                    .build()
+                    .expect("valid basic spec"),
+            );
+        }
         // ResNet bottleneck: one group of the bottleneck width.
         specs.push(
             AnyNetSpec::builder()

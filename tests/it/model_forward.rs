@@ -91,6 +91,7 @@ fn every_stem_and_block_kind_runs() -> Result<()> {
             BlockKind::Y,
             BlockKind::ResBasic,
             BlockKind::ResBottleneck,
+            BlockKind::Vanilla,
         ] {
             for n_stages in [1, 2, 4] {
                 let mut b = AnyNetSpec::builder()
@@ -101,7 +102,7 @@ fn every_stem_and_block_kind_runs() -> Result<()> {
                 for i in 0..n_stages {
                     let width = 16 << i;
                     let (ratio, g) = match block {
-                        BlockKind::ResBasic => (1.0, width),
+                        BlockKind::ResBasic | BlockKind::Vanilla => (1.0, width),
                         BlockKind::ResBottleneck => (2.0, width / 2),
                         _ => (1.0, 8),
                     };

@@ -740,22 +740,63 @@ fn alternate_designs_sample_what_their_names_say() {
 fn generalisation_spaces_sample_their_settings() {
     use regnet_lab::sweep::precomputed;
     let settings = precomputed::generalisation().unwrap();
-    assert_eq!(settings.len(), 2);
+    let names: Vec<&str> = settings.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, ["6-20 MF", "5 stages", "R blocks", "V blocks"]);
     for (setting, spaces) in &settings {
         assert_eq!(spaces.len(), 3, "{setting}");
         for space in spaces {
+            assert!(space.name().ends_with(setting), "{}", space.name());
             for i in 0..6 {
                 let s = space.sample(0, i).unwrap();
                 let mf = s.complexity.flops as f64 / 1e6;
-                if *setting == "5 stages" {
-                    assert_eq!(s.spec.stages().len(), 5, "{}", space.name());
-                    assert!((1.0..=6.0).contains(&mf), "{}: {mf} MF", space.name());
-                } else {
-                    assert!((6.0..=20.0).contains(&mf), "{}: {mf} MF", space.name());
+                let block = match *setting {
+                    "R blocks" => BlockKind::ResBasic,
+                    "V blocks" => BlockKind::Vanilla,
+                    _ => BlockKind::X,
+                };
+                assert_eq!(s.spec.block(), block, "{}", space.name());
+                if block.is_basic() {
+                    for st in s.spec.stages() {
+                        assert_eq!((st.bottleneck_ratio, st.group_width), (1.0, st.width));
+                    }
                 }
+                assert_eq!(
+                    s.spec.stages().len() == 5,
+                    *setting == "5 stages",
+                    "{}",
+                    space.name()
+                );
+                let regime = if *setting == "6-20 MF" {
+                    6.0..=20.0
+                } else {
+                    1.0..=6.0
+                };
+                assert!(regime.contains(&mf), "{}: {mf} MF", space.name());
             }
         }
     }
+}
+
+/// Only basic blocks replace a family's blocks, and never under squeeze-excitation: both are
+/// clear errors, not silently other models.
+#[test]
+fn template_blocks_are_checked() {
+    let fashion = NetTemplate::fashion_mnist();
+    let err = DesignSpace::regnet_y()
+        .with_template(fashion.clone().with_block(BlockKind::Vanilla))
+        .sample(0, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("squeeze-excitation (RegNetY) needs X blocks"),
+        "{err}"
+    );
+    let err = DesignSpace::anynet_x_a()
+        .with_template(fashion.with_block(BlockKind::ResBottleneck))
+        .sample(0, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("only the basic kinds"), "{err}");
 }
 
 /// The regime sweeps of the trends: RegNetX and RegNetY (with SE) in three windows, named by
@@ -787,6 +828,55 @@ fn trend_regimes_are_named_and_sampled_by_window() {
                 assert!((lo..=hi).contains(&s.complexity.flops), "{}", space.name());
                 assert_eq!(s.spec.se_ratio().is_some(), *family == "RegNetY");
             }
+        }
+    }
+}
+
+/// RegNetX constrained (paper Fig. 13): per trend regime, wm ≥ 2 and parameters and
+/// activations at most the medians of the regime's own untrained draws, so roughly the lighter
+/// quarter to half of each regime; every sample obeys all three and stays in its window.
+#[test]
+fn constrained_regnetx_keeps_the_lighter_models_of_each_regime() {
+    use regnet_lab::sweep::precomputed;
+    let constrained = precomputed::regnet_x_constrained().unwrap();
+    let (_, plain) = precomputed::trends().swap_remove(0);
+    assert_eq!(constrained.len(), 3);
+    for (c, x) in constrained.iter().zip(&plain) {
+        assert_eq!(
+            c.name(),
+            x.name().replace("RegNetX", "RegNetX constrained"),
+            "named by regime"
+        );
+        let limit = |p: Property| {
+            c.constraints()
+                .iter()
+                .find_map(|k| match k {
+                    Constraint::Range { property, max, .. } if *property == p => Some(*max),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        let (params, acts) = (limit(Property::Params), limit(Property::Acts));
+        let draws = x.samples(0, 200).unwrap();
+        let share = |p: Property, l: f64| {
+            draws.iter().filter(|s| s.property(p).unwrap() <= l).count() as f64 / 200.0
+        };
+        // Medians rounded to two digits: close to half of the draws below each limit.
+        assert!(
+            (0.4..=0.6).contains(&share(Property::Params, params)),
+            "{}",
+            c.name()
+        );
+        assert!(
+            (0.4..=0.6).contains(&share(Property::Acts, acts)),
+            "{}",
+            c.name()
+        );
+        let (lo, hi) = c.regime().unwrap().flops.unwrap();
+        for s in c.samples(0, 8).unwrap() {
+            assert!(s.property(Property::Wm).unwrap() >= 2.0);
+            assert!(s.complexity.params as f64 <= params && s.complexity.acts as f64 <= acts);
+            assert!((lo..=hi).contains(&s.complexity.flops));
         }
     }
 }

@@ -807,3 +807,41 @@ fn committed_records_read_and_write_back_byte_for_byte() {
         root.display()
     );
 }
+
+/// Input resolution (paper Fig. 14, middle): a space counts flops at its regime's side, and a
+/// sweep refuses data of another side with a clear error instead of training other models;
+/// `precomputed::results` resamples the data and the runs record the side they were drawn at.
+#[test]
+fn a_sweep_trains_at_its_spaces_resolution() {
+    use regnet_lab::budget::Budget;
+    use regnet_lab::sweep::precomputed;
+    use regnet_lab::train::TrainData;
+    let data = Budget::Smoke.data().unwrap();
+    let spaces = precomputed::regnet_x_resolutions();
+    assert_eq!(
+        spaces.iter().map(|s| s.name()).collect::<Vec<_>>(),
+        ["RegNetX 20px", "RegNetX 40px"]
+    );
+    let big = &spaces[1];
+    let dir = temp_dir("resolution");
+    let wrong = Sweep::new(big.clone(), 0, 1, Budget::Smoke.train_config(), &data);
+    let err = wrong
+        .train_on(&dir, &data, Schedule::default(), |_, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("at 40×40 but the data is 28×28") && err.contains("at_resolution(40)"),
+        "{err}"
+    );
+    let resampled = precomputed::data_for(big, &data).unwrap();
+    assert_eq!(resampled.resolution(), 40);
+    assert!(resampled.describe().ends_with("resized to 40×40"));
+    let r = precomputed::results(Budget::Smoke, "designs", big, &data, &dir).unwrap();
+    assert_eq!(r.records.len() as u64, Budget::Smoke.sweep_size());
+    for rec in &r.records {
+        assert_eq!(rec.sample.resolution, 40);
+        let mf = rec.sample.complexity.flops as f64 / 1e6;
+        assert!((1.0..=6.0).contains(&mf), "{mf} MF");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
