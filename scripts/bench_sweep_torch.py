@@ -23,7 +23,8 @@ What is replicated, and where regnet-lab defines it:
   model   src/model/{blocks,layers,init}.rs: stems (small/cifar: 3x3 s1; simple: 3x3 s2; resnet:
           7x7 s2 + 3x3/2 max-pool) conv-BN-ReLU; X/Y/ResBottleneck blocks 1x1 -> 3x3 group conv
           (stride) [-> SE from the block's input width] -> 1x1 (BN, no ReLU), projection (1x1
-          conv + BN) when width or stride changes, ReLU after the sum; ResBasic 3x3 -> 3x3;
+          conv + BN) when width or stride changes, ReLU after the sum; ResBasic 3x3 -> 3x3; Vanilla
+          the same branch with a final ReLU and no shortcut;
           head global mean + linear. Conv "same" padding k//2, no conv bias. BN eps 1e-5,
           momentum 0.1 (PyTorch's convention and arithmetic). Init: conv N(0, sqrt(2 / (k*k*out)))
           (not divided by groups), BN gamma 1 / beta 0 (gamma 0 on each branch's last BN under
@@ -297,6 +298,15 @@ def build(spec, zero_init):
             y = self.b(torch.relu(self.a(x)))
             return torch.relu((self.proj(x) if self.proj is not None else x) + y)
 
+    class Vanilla(nn.Module):  # V block: the basic branch, a ReLU at its end, no shortcut
+        def __init__(self, w_in, w_out, stride):
+            super().__init__()
+            self.a = ConvBn(w_in, w_out, 3, stride)
+            self.b = ConvBn(w_out, w_out, 3, 1)
+
+        def forward(self, x):
+            return torch.relu(self.b(torch.relu(self.a(x))))
+
     stem_kind = spec["stem"]
     k, s = {"simple": (3, 2), "resnet": (7, 2), "cifar": (3, 1), "small": (3, 1)}[stem_kind]
     layers = [ConvBn(spec["in_channels"], spec["stem_width"], k, s), nn.ReLU()]
@@ -309,6 +319,8 @@ def build(spec, zero_init):
             stride = st["stride"] if j == 0 else 1
             if spec["block"] == "res_basic":
                 layers.append(Basic(w, st["width"], stride))
+            elif spec["block"] == "vanilla":
+                layers.append(Vanilla(w, st["width"], stride))
             elif spec["block"] in ("x", "y", "res_bottleneck"):
                 w_se = int(round(w * se_ratio)) if se_ratio is not None else None
                 layers.append(Bottleneck(w, st, stride, w_se))

@@ -389,3 +389,65 @@ fn speed_regnetx_200mf_32px_batch_128() -> Result<()> {
     }
     Ok(())
 }
+
+/// The vanilla (V) block is the basic branch with a ReLU at its end and nothing added: a V net
+/// in eval mode equals the same computation written out with candle's own reference ops
+/// (`conv2d`, the BN formula, `relu`, mean pool, linear) from the net's own parameters.
+#[test]
+fn vanilla_block_is_its_branch_with_a_final_relu() -> Result<()> {
+    let spec = AnyNetSpec::builder()
+        .stem(StemKind::Small, 8)
+        .in_channels(1)
+        .num_classes(3)
+        .block(BlockKind::Vanilla)
+        .stage(2, 16, 2, 1.0, 16)
+        .build()?;
+    let net = AnyNet::build(&spec, &ModelConfig::default().seed(4))?;
+    assert!(
+        !net.named_parameters().iter().any(|p| p.name.contains("proj")),
+        "a vanilla block has no shortcut"
+    );
+    let mut p: std::collections::HashMap<String, Tensor> = net
+        .named_vars()
+        .into_iter()
+        .chain(net.named_buffers())
+        .map(|(n, v)| (n, v.as_tensor().clone()))
+        .collect();
+    // Give the running statistics values other than 0 / 1, so eval-mode BN is exercised.
+    for (name, t) in p.iter_mut() {
+        if name.ends_with("running_mean") || name.ends_with("running_var") {
+            let n = t.dim(0)?;
+            let v: Vec<f32> = (0..n).map(|i| 0.5 + 0.1 * i as f32).collect();
+            *t = Tensor::from_vec(v, n, &Device::Cpu)?;
+        }
+    }
+    for (name, v) in net.named_buffers() {
+        v.set(&p[&name])?;
+    }
+    let conv_bn = |x: &Tensor, at: &str, stride: usize, relu: bool| -> Result<Tensor> {
+        let y = x.conv2d(&p[&format!("{at}.0.weight")], 1, stride, 1, 1)?;
+        let c = y.dim(1)?;
+        let per = |n: &str| p[&format!("{at}.1.{n}")].reshape((1, c, 1, 1));
+        let y = y
+            .broadcast_sub(&per("running_mean")?)?
+            .broadcast_div(&(per("running_var")? + 1e-5)?.sqrt()?)?
+            .broadcast_mul(&per("weight")?)?
+            .broadcast_add(&per("bias")?)?;
+        Ok(if relu { y.relu()? } else { y })
+    };
+    let x = input(2, 1, 12)?;
+    let mut y = conv_bn(&x, "stem", 1, true)?;
+    for (j, stride) in [(0, 2), (1, 1)] {
+        let b = format!("trunk_output.block1.block1-{j}.f");
+        y = conv_bn(&y, &format!("{b}.a"), stride, true)?;
+        y = conv_bn(&y, &format!("{b}.b"), 1, true)?;
+    }
+    let pooled = y.mean((2, 3))?;
+    let want = pooled
+        .matmul(&p["fc.weight"].t()?)?
+        .broadcast_add(&p["fc.bias"])?;
+    let got = net.forward_t(&x, false)?;
+    let diff = (got - want)?.abs()?.max_all()?.to_scalar::<f32>()?;
+    assert!(diff < 1e-4, "max |diff| = {diff}");
+    Ok(())
+}
