@@ -74,9 +74,10 @@ bench:
 	$(MAKE) python-deps
 	scripts/bench_sweep.sh target/release/regnet-lab
 
-## Regenerate the committed numpy/scipy fixtures of the stats tests.
+## Regenerate the committed numpy/scipy fixtures of the stats tests and Pillow's resamplings.
 oracles: python-deps
 	$(PY) tests/oracle/stats_oracle.py
+	$(PY) tests/oracle/resize_oracle.py
 
 ## The `cuda` feature builds on a machine with no GPU (issue #10): CUDA 13.0's nvcc, headers and
 ## the libraries candle links, from NVIDIA's PyPI wheels, into .cuda/ (~1.2 GB, installed once),

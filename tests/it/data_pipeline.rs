@@ -350,3 +350,56 @@ fn first_per_class_and_display() {
         "fashion-mnist-subset/train: 50 images of 1×28×28, 10 classes"
     );
 }
+
+/// Resampling (input resolution, paper Fig. 14 middle) against Pillow's antialiased bilinear
+/// resize (tests/oracle/resize_oracle.py → tests/fixtures/resize_oracle.json): the same triangle
+/// filter, so every pixel agrees within one grey level (Pillow rounds in fixed point), when
+/// shrinking, enlarging and at the same size.
+#[test]
+fn resampling_matches_pillow_within_one_grey_level() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/resize_oracle.json"
+    ))
+    .unwrap();
+    let oracle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases = oracle["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 18);
+    let u8s = |v: &serde_json::Value| -> Vec<u8> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as u8)
+            .collect()
+    };
+    for case in cases {
+        let (h, w) = (
+            case["height"].as_u64().unwrap() as usize,
+            case["width"].as_u64().unwrap() as usize,
+        );
+        let side = case["side"].as_u64().unwrap() as usize;
+        let shape = ImageShape {
+            channels: 1,
+            height: h,
+            width: w,
+        };
+        let d = Dataset::try_new(
+            "oracle",
+            shape,
+            u8s(&case["pixels"]),
+            vec![0],
+            vec!["a".into()],
+        )
+        .unwrap();
+        let got = d.resized(side).unwrap();
+        let want = u8s(&case["expected"]);
+        let worst = got
+            .images()
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(worst <= 1, "{h}×{w} → {side}: a pixel differs by {worst}");
+    }
+}

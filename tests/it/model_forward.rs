@@ -404,7 +404,9 @@ fn vanilla_block_is_its_branch_with_a_final_relu() -> Result<()> {
         .build()?;
     let net = AnyNet::build(&spec, &ModelConfig::default().seed(4))?;
     assert!(
-        !net.named_parameters().iter().any(|p| p.name.contains("proj")),
+        !net.named_parameters()
+            .iter()
+            .any(|p| p.name.contains("proj")),
         "a vanilla block has no shortcut"
     );
     let mut p: std::collections::HashMap<String, Tensor> = net
