@@ -13,8 +13,8 @@ pub use device::{DeviceChoice, device_name};
 pub use optim::{OptimStateError, Sgd, SgdConfig};
 pub use record::{EpochRecord, RunRecord, StopReason, TrainConfig};
 pub use run::{
-    BLOCK_PER_CLASS, Batch, Evaluation, Event, TrainData, cross_entropy, evaluate, evaluate_blocks,
-    print_event, train, train_model, train_with,
+    BLOCK_PER_CLASS, Batch, CPU_EVAL_BATCH, Evaluation, Event, TrainData, cross_entropy, evaluate,
+    evaluate_blocks, print_event, train, train_model, train_with,
 };
 pub use schedule::{LrSchedule, LrShape};
 

@@ -268,3 +268,28 @@ fn label_smoothing_matches_its_definition() {
     assert!((ls(0.0) - nll).abs() < 1e-5);
     assert!((ls(0.1) - (0.9 * nll + 0.1 * uni)).abs() < 1e-5);
 }
+
+/// The evaluation batch is a speed setting only: the same weights give the same error, to the
+/// last image, at every inference batch size (each image's logits do not depend on its batch
+/// mates in eval mode), so the loop's choice of batch cannot move a recorded error.
+#[test]
+fn evaluation_does_not_depend_on_its_batch_size() {
+    let data = ImageData::load(&DataSource::Embedded)
+        .unwrap()
+        .with_train_limit(1280);
+    let space = regnet_lab::sweep::precomputed::anynetx_chain()
+        .unwrap()
+        .remove(0);
+    let spec = space.sample(0, 0).unwrap().spec;
+    let cfg = TrainConfig {
+        epochs: 2,
+        ..regnet_lab::budget::Budget::Cpu.train_config()
+    };
+    let (record, model) = train_model(&spec, None, &data, &cfg, None, &mut |_| {}).unwrap();
+    let trained = record.final_error.unwrap();
+    assert!(trained < 80.0, "trained enough to rank images: {trained}");
+    for batch in [1, 64, 128, 256, 1000] {
+        let e = evaluate_blocks(&model, &data, batch).unwrap();
+        assert_eq!(e.error, trained, "batch {batch}");
+    }
+}
