@@ -3,10 +3,10 @@
 //! An [`AnyNet`] is the stem, the body of stages of blocks and the head that the spec
 //! describes — any number of stages, any [`StemKind`](crate::space::StemKind) and any
 //! [`BlockKind`]: X blocks, Y blocks (X + squeeze-excitation), the ResNet basic (R) and
-//! bottleneck blocks used as baselines, and the vanilla (V) block without a residual. It is made of struct modules that
-//! implement [`candle_nn::ModuleT`], so the train flag reaches every BatchNorm: in train mode BN
-//! normalises with batch statistics and updates its running statistics with the reference
-//! momentum 0.1 and eps 1e-5 (docs/regnet.md, "Networks").
+//! bottleneck blocks used as baselines, and the vanilla (V) block without a residual. It is
+//! made of struct modules that implement [`candle_nn::ModuleT`], so the train flag reaches every
+//! BatchNorm: in train mode BN normalises with batch statistics and updates its running
+//! statistics with the reference momentum 0.1 and eps 1e-5 (docs/regnet.md, "Networks").
 //!
 //! Parameters are named as torchvision names its RegNets (`stem.0.weight`,
 //! `trunk_output.block1.block1-0.f.a.0.weight`, `…f.se.fc1.weight`, `fc.weight`), so a

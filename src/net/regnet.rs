@@ -317,12 +317,18 @@ impl NetTemplate {
         }
     }
 
+    /// Whether every stage is made of basic blocks (no bottleneck, one group).
+    pub fn basic_blocks(&self) -> bool {
+        self.block.is_some_and(BlockKind::is_basic)
+    }
+
     /// A stage of `width` in the template's blocks: `(b, g)` replaced by `(1, width)` for
     /// basic blocks, as drawn otherwise.
     pub fn stage_shape(&self, width: usize, b: f64, g: usize) -> (f64, usize) {
-        match self.block {
-            Some(k) if k.is_basic() => (1.0, width),
-            _ => (b, g),
+        if self.basic_blocks() {
+            (1.0, width)
+        } else {
+            (b, g)
         }
     }
 
@@ -433,8 +439,8 @@ impl RegNetParams {
             .iter()
             .enumerate()
             .map(|(i, &(w, d))| {
-                // Basic blocks take the generator's width as it is (no groups to fit).
-                let (width, group_width) = if template.block.is_some_and(BlockKind::is_basic) {
+                // Basic blocks take the generator's width as it is (no groups to fit it to).
+                let (width, group_width) = if template.basic_blocks() {
                     (w, w)
                 } else {
                     compatible_stage(w, b, self.data.group_width)
