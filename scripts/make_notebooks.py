@@ -413,37 +413,37 @@ sweeps.push(("RegNetY".to_string(), precomputed::results(budget, "regnety", &y, 
 
 The paper checks that RegNetX's advantage over AnyNetX_A and _E is not an artefact of the
 setting it was found in: at higher flops, with more epochs, with five stages and with other
-block types. Four of those settings here, at 28×28 and the same recipe, beside the evidence's
-own (1–6 MF, three stages, X blocks): a higher flop regime (6–20 MF), five stages, and the
-paper's two other block types, R (the residual basic block: two full 3×3 convolutions) and V
-(the same without its residual), with widths and depths drawn as before and b = 1, one group.
-At `cpu` budget this reads the committed sweeps of group `generalisation` (`regnet-lab
-evidence generalisation`) and says so where none is committed yet; at `smoke` and `gpu`
-budgets it trains them. More epochs are not swept here (each such model costs several of
-these).
+block types. All four here, at 28×28, beside the evidence's own setting (1–6 MF, three
+stages, X blocks, 3 epochs at `cpu`): a higher flop regime (6–20 MF), five stages, the paper's
+two other block types, R (the residual basic block: two full 3×3 convolutions) and V (the same
+without its residual; widths and depths drawn as before, b = 1, one group), and three times
+the epochs (the paper goes from 10 to 50). At `cpu` budget this reads the committed sweeps of
+groups `generalisation` and `epochs` (`regnet-lab evidence generalisation epochs`) and says so
+where none is committed yet; at `smoke` and `gpu` budgets it trains them. Two panels a row;
+each legend gives the models a curve rests on.
 """),
     code("""// First panel: the evidence's own setting (1–6 MF, three stages), from the sweeps above.
 let mut base = EdfPlot::new().title("RegNetX vs AnyNetX_A and _E: 1-6 MF, 3 stages");
 for (n, r) in sweeps.iter().filter(|(n, _)| ["AnyNetX_A", "AnyNetX_E", "RegNetX"].contains(&n.as_str())) {
     base = base.sweep(&format!("{n} (n = {})", r.errors().len()), r);
 }
-// Two panels a row: five side by side would not fit a notebook cell.
+// Two panels a row: six side by side would not fit a notebook cell.
 let mut panels = Row::new().columns(2).with(base);
-for (setting, spaces) in precomputed::generalisation()? {
-    let mut fig = EdfPlot::new().title(&format!("RegNetX vs AnyNetX_A and _E: {setting}"));
+for setting in precomputed::generalisation()? {
+    let mut fig = EdfPlot::new().title(&format!("RegNetX vs AnyNetX_A and _E: {}", setting.name));
     let mut shown = 0;
-    for space in &spaces {
+    for space in &setting.spaces {
         let r = if budget == Budget::Cpu {
-            precomputed::committed("generalisation", space, &data)?
+            precomputed::committed(setting.group, space, &data)?
         } else {
-            Some(precomputed::results(budget, "generalisation", space, &data, budget.out_dir("notebook-02", space))?)
+            Some(precomputed::results(budget, setting.group, space, &data, budget.out_dir("notebook-02", space))?)
         };
         match r {
             Some(r) if !r.records.is_empty() => {
                 fig = fig.sweep(&format!("{} (n = {})", space.name(), r.errors().len()), &r);
                 shown += 1;
             }
-            _ => println!("{}: no committed sweep yet (regnet-lab evidence generalisation)", space.name()),
+            _ => println!("{}: no committed sweep yet (regnet-lab evidence {})", space.name(), setting.group),
         }
     }
     if shown > 0 {

@@ -740,7 +740,7 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
             .map(|(_, s)| precomputed::slug(s.name()))
             .collect();
         bail!(
-            "nothing matches {:?}: give anynetx, regnetx, regnety, alternatives, designs, generalisation, trends or one of {}",
+            "nothing matches {:?}: give anynetx, regnetx, regnety, alternatives, designs, generalisation, epochs, trends or one of {}",
             only,
             names.join(", ")
         );
@@ -757,7 +757,7 @@ fn evidence(args: EvidenceArgs) -> Result<()> {
             }
             let data = precomputed::data_for(space, &data)?;
             let data = data.as_ref();
-            let sweep = precomputed::sweep(Budget::Cpu, space, data, n);
+            let sweep = precomputed::sweep(Budget::Cpu, group, space, data, n);
             let dir = root.join(group).join(precomputed::slug(space.name()));
             let schedule = Schedule {
                 budget_seconds: left,

@@ -17,7 +17,7 @@ use crate::space::{
     AnyNetXRanges, BlockKind, Constraint, DesignSpace, NetTemplate, Property, RegNetRanges, Regime,
     SpaceError,
 };
-use crate::train::{ImageData, RunRecord, TrainData};
+use crate::train::{ImageData, RunRecord, TrainConfig, TrainData};
 
 /// Flop regime of the notebooks' 28×28 sweeps: 1–6 MF.
 pub fn fashion_regime() -> Regime {
@@ -150,86 +150,113 @@ pub fn data_for<'a>(
         })
 }
 
+/// One setting of the generalisation study: its name, the group its sweeps are committed
+/// under (which also fixes their recipe, see [`train_config`]) and its spaces, [AnyNetX_A,
+/// AnyNetX_E, RegNetX].
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub name: &'static str,
+    pub group: &'static str,
+    pub spaces: Vec<DesignSpace>,
+}
+
+/// Group of the generalisation settings trained at the budget's own recipe.
+pub const GENERALISATION: &str = "generalisation";
+/// Group of the sweeps trained [`LONGER_TRAINING`] times longer than the budget's recipe.
+pub const LONGER: &str = "epochs";
+/// How many times the budget's epochs group [`LONGER`] trains (the paper goes from 10 to 50).
+pub const LONGER_TRAINING: usize = 3;
+
 /// RegNetX against AnyNetX_A and AnyNetX_E in settings other than the evidence's (the
-/// generalisation study of paper Fig. 10, at 28×28), each at the `cpu` recipe:
+/// generalisation study of paper Fig. 10, at 28×28):
 /// - `6-20 MF`: a higher flop regime;
 /// - `5 stages`: five stages instead of three (AnyNetX: d ≤ 4 and w ≤ 128 per stage as in
 ///   [`anynetx_chain`]; RegNetX: exactly five realised stages);
 /// - `R blocks` and `V blocks`: residual basic and vanilla blocks instead of X blocks
 ///   (their widths and depths drawn as before, b = 1 and one group; see
-///   [`NetTemplate::with_block`]).
+///   [`NetTemplate::with_block`]);
+/// - `3x epochs`: the evidence's spaces trained [`LONGER_TRAINING`] times as many epochs
+///   (group [`LONGER`]).
 ///
-/// Returned as (setting, [AnyNetX_A, AnyNetX_E, RegNetX]).
-pub fn generalisation() -> Result<Vec<(&'static str, Vec<DesignSpace>)>, SpaceError> {
+/// The first four are committed under [`GENERALISATION`] at the budget's recipe.
+pub fn generalisation() -> Result<Vec<Setting>, SpaceError> {
     let fashion = NetTemplate::fashion_mnist();
-    let anynet = |name: &str, ranges: AnyNetXRanges, regime: Regime, label: &str| {
-        anynet_in(name, ranges, fashion.clone(), regime, label)
+    let small = (AnyNetXRanges::small(), RegNetRanges::small());
+    let five = (
+        AnyNetXRanges {
+            num_stages: 5,
+            ..AnyNetXRanges::small()
+        },
+        RegNetRanges {
+            num_stages: (5, 5),
+            ..RegNetRanges::small()
+        },
+    );
+    let setting = |name: &'static str,
+                   group: &'static str,
+                   template: &NetTemplate,
+                   (anynet, regnet): &(AnyNetXRanges, RegNetRanges),
+                   regime: Regime| {
+        let spaces = vec![
+            anynet_in(
+                "AnyNetX_A",
+                anynet.clone(),
+                template.clone(),
+                regime.clone(),
+                name,
+            )?,
+            anynet_in(
+                "AnyNetX_E",
+                anynet.clone(),
+                template.clone(),
+                regime.clone(),
+                name,
+            )?,
+            regnet_x_in(regnet.clone(), template.clone(), regime, name)?,
+        ];
+        Ok::<_, SpaceError>(Setting {
+            name,
+            group,
+            spaces,
+        })
     };
-    let regnet = |ranges: RegNetRanges, regime: Regime, label: &str| {
-        regnet_x_in(ranges, fashion.clone(), regime, label)
-    };
-    let blocks = |kind: BlockKind, label: &'static str| {
-        let template = fashion.clone().with_block(kind);
-        Ok::<_, SpaceError>((
-            label,
-            vec![
-                anynet_in(
-                    "AnyNetX_A",
-                    AnyNetXRanges::small(),
-                    template.clone(),
-                    fashion_regime(),
-                    label,
-                )?,
-                anynet_in(
-                    "AnyNetX_E",
-                    AnyNetXRanges::small(),
-                    template.clone(),
-                    fashion_regime(),
-                    label,
-                )?,
-                regnet_x_in(RegNetRanges::small(), template, fashion_regime(), label)?,
-            ],
-        ))
-    };
+    let r = fashion.clone().with_block(BlockKind::ResBasic);
+    let v = fashion.clone().with_block(BlockKind::Vanilla);
     let higher = Regime::flops(6_000_000, 20_000_000, 28);
-    let five = AnyNetXRanges {
-        num_stages: 5,
-        ..AnyNetXRanges::small()
-    };
-    let five_regnet = RegNetRanges {
-        num_stages: (5, 5),
-        ..RegNetRanges::small()
-    };
     Ok(vec![
-        (
-            "6-20 MF",
-            vec![
-                anynet(
-                    "AnyNetX_A",
-                    AnyNetXRanges::small(),
-                    higher.clone(),
-                    "6-20 MF",
-                )?,
-                anynet(
-                    "AnyNetX_E",
-                    AnyNetXRanges::small(),
-                    higher.clone(),
-                    "6-20 MF",
-                )?,
-                regnet(RegNetRanges::small(), higher, "6-20 MF")?,
-            ],
-        ),
-        (
+        setting("6-20 MF", GENERALISATION, &fashion, &small, higher)?,
+        setting(
             "5 stages",
-            vec![
-                anynet("AnyNetX_A", five.clone(), fashion_regime(), "5 stages")?,
-                anynet("AnyNetX_E", five, fashion_regime(), "5 stages")?,
-                regnet(five_regnet, fashion_regime(), "5 stages")?,
-            ],
-        ),
-        blocks(BlockKind::ResBasic, "R blocks")?,
-        blocks(BlockKind::Vanilla, "V blocks")?,
+            GENERALISATION,
+            &fashion,
+            &five,
+            fashion_regime(),
+        )?,
+        setting("R blocks", GENERALISATION, &r, &small, fashion_regime())?,
+        setting("V blocks", GENERALISATION, &v, &small, fashion_regime())?,
+        setting("3x epochs", LONGER, &fashion, &small, fashion_regime())?,
     ])
+}
+
+/// The recipe of a precomputed group's sweeps at `budget`: the budget's own, with
+/// [`LONGER_TRAINING`] times the epochs for group [`LONGER`] (the warm-up, in epochs, stays).
+///
+/// ```
+/// use regnet_lab::{budget::Budget, sweep::precomputed};
+/// let base = precomputed::train_config(Budget::Cpu, "anynetx");
+/// assert_eq!(base, Budget::Cpu.train_config());
+/// assert_eq!(precomputed::train_config(Budget::Cpu, "epochs").epochs, 3 * base.epochs);
+/// ```
+pub fn train_config(budget: Budget, group: &str) -> TrainConfig {
+    let base = budget.train_config();
+    if group == LONGER {
+        TrainConfig {
+            epochs: base.epochs * LONGER_TRAINING,
+            ..base
+        }
+    } else {
+        base
+    }
 }
 
 /// AnyNetX space `name` with `ranges`, `template` and `regime`, named `"{name} {label}"`.
@@ -379,13 +406,11 @@ pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     Ok(all)
 }
 
-/// Secondary sweeps (for the secondary figures, ≥ 100 models each): group `alternatives`
-/// ([`anynetx_alternatives`]), group `designs` ([`regnet_x_alternate_designs`] and
-/// [`regnet_x_resolutions`]), group
-/// `generalisation` ([`generalisation`]) and group `trends` ([`trends`] and
-/// [`regnet_x_constrained`]). `regnet-lab evidence
-/// alternatives designs generalisation trends` grows them; they are not part of the default
-/// `evidence` run.
+/// Secondary sweeps (for the secondary figures, ≥ 100 models each), as (group, space): group
+/// `alternatives` ([`anynetx_alternatives`]), group `designs` ([`regnet_x_alternate_designs`]
+/// and [`regnet_x_resolutions`]), groups `generalisation` and `epochs` ([`generalisation`]),
+/// and group `trends` ([`trends`] and [`regnet_x_constrained`]). `regnet-lab evidence
+/// <group>…` grows them; they are not part of the default `evidence` run.
 pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     let mut all: Vec<(&'static str, DesignSpace)> = anynetx_alternatives()?
         .into_iter()
@@ -397,8 +422,9 @@ pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
             .chain(regnet_x_resolutions())
             .map(|s| ("designs", s)),
     );
-    for (_, spaces) in generalisation()? {
-        all.extend(spaces.into_iter().map(|s| ("generalisation", s)));
+    for setting in generalisation()? {
+        let group = setting.group;
+        all.extend(setting.spaces.into_iter().map(|s| (group, s)));
     }
     for (_, spaces) in trends() {
         all.extend(spaces.into_iter().map(|s| ("trends", s)));
@@ -407,9 +433,16 @@ pub fn secondary() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     Ok(all)
 }
 
-/// The sweep of `space` at `budget`: sample seed 0, `n` models, the budget's recipe, on `data`.
-pub fn sweep(budget: Budget, space: &DesignSpace, data: &dyn TrainData, n: u64) -> Sweep {
-    Sweep::new(space.clone(), 0, n, budget.train_config(), data)
+/// The sweep of `space` in `group` at `budget`: sample seed 0, `n` models, the group's recipe
+/// ([`train_config`]), on `data`.
+pub fn sweep(
+    budget: Budget,
+    group: &str,
+    space: &DesignSpace,
+    data: &dyn TrainData,
+    n: u64,
+) -> Sweep {
+    Sweep::new(space.clone(), 0, n, train_config(budget, group), data)
 }
 
 /// The committed `cpu`-budget sweep of `space` under `group`, read as it is (no training), if
@@ -425,7 +458,7 @@ pub fn committed(
         return Ok(None);
     };
     let data = data_for(space, data)?;
-    let mine = sweep(Budget::Cpu, space, data.as_ref(), theirs.n);
+    let mine = sweep(Budget::Cpu, group, space, data.as_ref(), theirs.n);
     if mine.manifest()?.mismatch(&theirs).is_some() {
         return Ok(None);
     }
@@ -457,7 +490,7 @@ pub fn results(
         return Ok(r);
     }
     let data = data_for(space, data)?;
-    sweep(budget, space, data.as_ref(), budget.sweep_size()).run(out, data.as_ref())
+    sweep(budget, group, space, data.as_ref(), budget.sweep_size()).run(out, data.as_ref())
 }
 
 /// `datasets/sweeps/` of this crate's source tree.

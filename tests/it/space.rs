@@ -740,10 +740,28 @@ fn alternate_designs_sample_what_their_names_say() {
 fn generalisation_spaces_sample_their_settings() {
     use regnet_lab::sweep::precomputed;
     let settings = precomputed::generalisation().unwrap();
-    let names: Vec<&str> = settings.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, ["6-20 MF", "5 stages", "R blocks", "V blocks"]);
-    for (setting, spaces) in &settings {
+    let names: Vec<&str> = settings.iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        ["6-20 MF", "5 stages", "R blocks", "V blocks", "3x epochs"]
+    );
+    for precomputed::Setting {
+        name: setting,
+        group,
+        spaces,
+    } in &settings
+    {
+        let longer = *setting == "3x epochs";
+        assert_eq!(*group, if longer { "epochs" } else { "generalisation" });
         assert_eq!(spaces.len(), 3, "{setting}");
+        if longer {
+            // The evidence's own spaces, only renamed: the recipe is what differs.
+            let evidence = precomputed::anynetx_chain().unwrap();
+            for (s, e) in spaces[..2].iter().zip([&evidence[0], &evidence[4]]) {
+                assert_eq!(s.describe().family, e.describe().family);
+                assert_eq!(s.sample(0, 3).unwrap().spec, e.sample(0, 3).unwrap().spec);
+            }
+        }
         for space in spaces {
             assert!(space.name().ends_with(setting), "{}", space.name());
             for i in 0..6 {
