@@ -1,7 +1,7 @@
 //! Stems, residual blocks and stages (paper §3.1, Fig. 3–4; pycls `anynet.py`), named as
 //! torchvision's RegNet names them so that its checkpoints load unchanged.
 
-use candle_core::{Module, Result as CResult, Tensor};
+use candle_core::{Result as CResult, Tensor};
 use candle_nn::{ModuleT, VarBuilder};
 
 use super::ModelError;
@@ -235,7 +235,7 @@ impl ModuleT for BottleneckTransform {
         let y = self.a.forward_act(xs, train, Activation::Relu)?;
         let y = self.b.forward_act(&y, train, Activation::Relu)?;
         let y = match &self.se {
-            Some(se) => se.forward(&y)?,
+            Some(se) => se.forward_t(&y, train)?,
             None => y,
         };
         self.c.forward_t(&y, train)

@@ -86,6 +86,18 @@ fn param(
     Var::from_tensor(&t).map_err(build)
 }
 
+/// A parameter as an op's input: itself in train mode, detached in eval mode. Candle records an
+/// op (and keeps its inputs alive) whenever an input is a variable; detached, an evaluation
+/// builds no graph and frees each activation as soon as the next layer has read it. The
+/// values are the same either way.
+pub(crate) fn param_t(var: &Var, train: bool) -> Tensor {
+    if train {
+        var.as_tensor().clone()
+    } else {
+        var.as_tensor().detach()
+    }
+}
+
 /// Add the layer's name to a candle error raised inside it.
 pub(crate) fn at(name: &str) -> impl FnOnce(candle_core::Error) -> candle_core::Error + '_ {
     move |e| e.context(format!("in layer {name}"))
@@ -248,13 +260,13 @@ impl Conv2d {
     }
 }
 
-impl candle_core::Module for Conv2d {
-    fn forward(&self, xs: &Tensor) -> CResult<Tensor> {
+impl ModuleT for Conv2d {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
         // One op with the groups inside on the CPU (`ops::conv2d`; candle's split-per-group
         // convolution elsewhere).
         let y = crate::ops::conv2d(
             xs,
-            self.weight.as_tensor(),
+            &param_t(&self.weight, train),
             self.stride,
             self.kernel / 2,
             self.groups,
@@ -263,7 +275,7 @@ impl candle_core::Module for Conv2d {
         match &self.bias {
             None => Ok(y),
             Some(b) => y
-                .broadcast_add(&b.as_tensor().reshape((1, self.out_channels, 1, 1))?)
+                .broadcast_add(&param_t(b, train).reshape((1, self.out_channels, 1, 1))?)
                 .map_err(at(&self.name)),
         }
     }
@@ -453,12 +465,10 @@ impl BatchNorm {
         // y = x · s + t with s = γ / sqrt(var + eps), t = β − mean · s: two full-size ops.
         let rv = self.running_var.as_tensor().detach();
         let rm = self.running_mean.as_tensor().detach();
-        let scale = self
-            .weight
-            .as_tensor()
+        let scale = param_t(&self.weight, false)
             .to_dtype(sd)?
             .div(&(rv + self.eps)?.sqrt()?)?;
-        let shift = (self.bias.as_tensor().to_dtype(sd)? - (rm * &scale)?)?;
+        let shift = (param_t(&self.bias, false).to_dtype(sd)? - (rm * &scale)?)?;
         crate::ops::channel_affine(x, &scale, &shift, relu)
     }
 }
@@ -544,8 +554,7 @@ impl ConvBn {
 impl ConvBn {
     /// Convolution, BatchNorm, then `act` (a ReLU is fused into the BatchNorm op on the CPU).
     pub(crate) fn forward_act(&self, xs: &Tensor, train: bool, act: Activation) -> CResult<Tensor> {
-        use candle_core::Module;
-        let y = self.conv.forward(xs)?;
+        let y = self.conv.forward_t(xs, train)?;
         self.bn.forward_act(&y, train, act)
     }
 }
@@ -589,11 +598,11 @@ impl SqueezeExcitation {
     }
 }
 
-impl candle_core::Module for SqueezeExcitation {
-    fn forward(&self, xs: &Tensor) -> CResult<Tensor> {
+impl ModuleT for SqueezeExcitation {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
         let s = xs.mean_keepdim((2, 3))?;
-        let s = self.fc1.forward(&s)?.relu()?;
-        let s = candle_nn::ops::sigmoid(&self.fc2.forward(&s)?)?;
+        let s = self.fc1.forward_t(&s, train)?.relu()?;
+        let s = candle_nn::ops::sigmoid(&self.fc2.forward_t(&s, train)?)?;
         xs.broadcast_mul(&s)
     }
 }
@@ -647,10 +656,10 @@ impl Linear {
     }
 }
 
-impl candle_core::Module for Linear {
-    fn forward(&self, xs: &Tensor) -> CResult<Tensor> {
-        xs.matmul(&self.weight.as_tensor().t()?)
-            .and_then(|y| y.broadcast_add(self.bias.as_tensor()))
+impl ModuleT for Linear {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> CResult<Tensor> {
+        xs.matmul(&param_t(&self.weight, train).t()?)
+            .and_then(|y| y.broadcast_add(&param_t(&self.bias, train)))
             .map_err(at(&self.name))
     }
 }

@@ -137,6 +137,8 @@ fn train_flag_reaches_every_batch_norm() -> Result<()> {
     let e1 = net.forward_t(&x, false)?;
     let e2 = net.forward_t(&x, false)?;
     assert_eq!(e1.to_vec2::<f32>()?, e2.to_vec2::<f32>()?);
+    // Eval mode is inference: no autograd graph (RegNetY: SE and the head included).
+    assert!(!e1.track_op(), "eval mode built a graph");
     assert_eq!(
         snapshot(&net)?,
         before,
@@ -145,6 +147,7 @@ fn train_flag_reaches_every_batch_norm() -> Result<()> {
 
     // Through the ModuleT trait as a training loop would call it.
     let t = ModuleT::forward_t(&net, &x, true)?;
+    assert!(t.track_op(), "train mode must build the graph");
     assert_ne!(t.to_vec2::<f32>()?, e1.to_vec2::<f32>()?);
     let after = snapshot(&net)?;
     let names = net.named_buffers();
