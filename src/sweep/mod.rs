@@ -202,7 +202,10 @@ impl SweepManifest {
     }
 }
 
-/// One shard `K/N` of a sweep: the indices `i` with `i mod N = K`.
+/// One shard `K/N` of a sweep: the indices `i` with `i mod N = K`. A shard skips the indices
+/// that any results file of its directory records, so a sweep can go on under another layout
+/// (2 shards, then 4) without retraining; two overlapping layouts running at once would train
+/// some index twice (readers keep its first record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
     pub k: u64,
@@ -272,6 +275,24 @@ impl Sweep {
             dataset: data.describe(),
         }
     }
+}
+
+/// Indices recorded in the results files of `dir` other than `own` (torn or corrupt lines
+/// skipped, as every reader does).
+fn recorded_elsewhere(dir: &Path, own: &Path) -> Result<Vec<u64>, SweepError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| SweepError::io(dir, "list", e))?;
+    let mut out = Vec::new();
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        let is_results = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("results") && n.ends_with(".jsonl"));
+        if is_results && path != own {
+            let loaded = read_jsonl::<RunRecord>(&path)?;
+            out.extend(loaded.records.iter().filter_map(|r| r.sample.index));
+        }
+    }
+    Ok(out)
 }
 
 /// What one call of [`Sweep::run_with`] did.
@@ -384,17 +405,21 @@ impl Sweep {
         // The lock first: from here on no other process appends to this file.
         let (appender, recorded) = Appender::open::<RunRecord>(&file)?;
         self.check_draws(dir, &recorded)?;
-        let done: std::collections::HashSet<u64> =
+        let mine: std::collections::HashSet<u64> =
             recorded.iter().filter_map(|r| r.sample.index).collect();
         // A process killed between appending a record and removing that run's checkpoint
         // leaves the checkpoint behind: the run is finished, so it goes now (only indices this
         // shard has recorded; another shard's runs in progress are not touched).
-        for &i in &done {
+        for &i in &mine {
             let ckpt = dir.join("checkpoints").join(i.to_string());
             if ckpt.exists() {
                 let _ = std::fs::remove_dir_all(&ckpt);
             }
         }
+        // Runs another results file of the directory holds (another shard layout, a merged
+        // file) are done too: a sweep sharded 2 ways can go on 4 ways without retraining.
+        let mut done = mine;
+        done.extend(recorded_elsewhere(dir, &file)?);
         let todo: Vec<u64> = (0..self.n)
             .filter(|i| shard.contains(*i) && !done.contains(i))
             .collect();

@@ -389,6 +389,54 @@ fn shards_partition_the_indices_and_merge_joins_them() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A sweep sharded two ways goes on four ways: the finer shards skip what the coarser ones
+/// recorded (in other files of the directory) and train only the rest.
+#[test]
+fn a_finer_layout_skips_what_a_coarser_one_recorded() {
+    let dir = temp_dir("reshard");
+    let s = sweep(12);
+    // Shard 1/2 records its first two indices (1 and 3), then stops.
+    let mut left = 2;
+    s.run_with(
+        &dir,
+        "1/2".parse().unwrap(),
+        None,
+        |x, _| {
+            if left == 0 {
+                return Err(SweepError::Mismatch("stop".into()));
+            }
+            left -= 1;
+            Ok(fake(x))
+        },
+        |_, _| {},
+    )
+    .unwrap_err();
+    assert_eq!(indices(&dir), [1, 3]);
+    let mut trained = Vec::new();
+    for k in [1, 3] {
+        let summary = s
+            .run_with(
+                &dir,
+                format!("{k}/4").parse().unwrap(),
+                None,
+                |x, _| {
+                    trained.push(x.index.unwrap());
+                    Ok(fake(x))
+                },
+                |_, _| {},
+            )
+            .unwrap();
+        assert_eq!(
+            summary.skipped, 1,
+            "shard {k}/4 finds one of its indices recorded"
+        );
+    }
+    trained.sort_unstable();
+    assert_eq!(trained, [5, 7, 9, 11]);
+    assert_eq!(indices(&dir), [1, 3, 5, 7, 9, 11]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The real command line, two models at once, killed with SIGKILL at random moments (some
 /// during training, some during writes), resumed each time: at the end every index is present
 /// exactly once and every line is valid JSON.
