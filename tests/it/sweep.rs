@@ -715,7 +715,9 @@ fn the_committed_sweeps_match_the_spaces_the_notebooks_define() {
         .data()
         .expect("the cpu budget trains on Debian's dataset-fashion-mnist (make deps)");
     let mut checked = 0;
-    for (group, space) in precomputed::evidence().unwrap() {
+    let mut all = precomputed::evidence().unwrap();
+    all.extend(precomputed::secondary().unwrap());
+    for (group, space) in all {
         let dir = precomputed::path(group, &space);
         if !dir.join("manifest.json").exists() {
             continue;
