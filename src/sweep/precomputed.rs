@@ -123,7 +123,10 @@ pub fn regnet_x_resolutions() -> Vec<DesignSpace> {
         .iter()
         .map(|&side| {
             base.clone()
-                .with_regime(Regime::flops(1_000_000, 6_000_000, side))
+                .with_regime(Regime {
+                    resolution: side,
+                    ..fashion_regime()
+                })
                 .renamed(&format!("RegNetX {side}px"))
         })
         .collect()
