@@ -48,6 +48,22 @@ fn indices(path: &Path) -> Vec<u64> {
     v
 }
 
+/// Run `s`'s `shard` into `dir` with [`fake`] training, appending every index it trains to
+/// `trained`.
+fn run_fake(s: &Sweep, dir: &Path, shard: Shard, trained: &mut Vec<u64>) -> RunSummary {
+    s.run_with(
+        dir,
+        shard,
+        None,
+        |x, _| {
+            trained.push(x.index.unwrap());
+            Ok(fake(x))
+        },
+        |_, _| {},
+    )
+    .unwrap()
+}
+
 #[test]
 fn torn_last_line_is_ignored_and_cut_before_appending() {
     let dir = temp_dir("torn");
@@ -93,18 +109,7 @@ fn a_corrupt_middle_line_is_quarantined_and_its_run_retrained() {
     assert_eq!((res.records.len(), res.corrupt_lines), (5, 1));
 
     let mut trained = Vec::new();
-    let summary = sweep(6)
-        .run_with(
-            &dir,
-            Shard::WHOLE,
-            None,
-            |x, _| {
-                trained.push(x.index.unwrap());
-                Ok(fake(x))
-            },
-            |_, _| {},
-        )
-        .unwrap();
+    let summary = run_fake(&sweep(6), &dir, Shard::WHOLE, &mut trained);
     assert_eq!(trained, vec![lost.sample.index.unwrap()]);
     assert_eq!((summary.skipped, summary.finished), (5, 1));
     assert_eq!(indices(&dir), (0..6).collect::<Vec<_>>());
@@ -271,45 +276,12 @@ fn rerunning_skips_recorded_indices_and_extends() {
     let dir = temp_dir("resume");
     let mut trained = Vec::new();
     let s = sweep(5);
-    let first = s
-        .run_with(
-            &dir,
-            Shard::WHOLE,
-            None,
-            |x, _| {
-                trained.push(x.index.unwrap());
-                Ok(fake(x))
-            },
-            |_, _| {},
-        )
-        .unwrap();
+    let first = run_fake(&s, &dir, Shard::WHOLE, &mut trained);
     assert_eq!((first.skipped, first.finished, first.remaining), (0, 5, 0));
-    let again = s
-        .run_with(
-            &dir,
-            Shard::WHOLE,
-            None,
-            |x, _| {
-                trained.push(x.index.unwrap());
-                Ok(fake(x))
-            },
-            |_, _| {},
-        )
-        .unwrap();
+    let again = run_fake(&s, &dir, Shard::WHOLE, &mut trained);
     assert_eq!((again.skipped, again.finished), (5, 0));
     let longer = Sweep { n: 8, ..s.clone() };
-    longer
-        .run_with(
-            &dir,
-            Shard::WHOLE,
-            None,
-            |x, _| {
-                trained.push(x.index.unwrap());
-                Ok(fake(x))
-            },
-            |_, _| {},
-        )
-        .unwrap();
+    run_fake(&longer, &dir, Shard::WHOLE, &mut trained);
     assert_eq!(trained, (0..8).collect::<Vec<_>>(), "nothing trained twice");
     let res = SweepResults::load(&dir).unwrap();
     assert_eq!(res.manifest.as_ref().unwrap().n, 8);
@@ -414,18 +386,7 @@ fn a_finer_layout_skips_what_a_coarser_one_recorded() {
     assert_eq!(indices(&dir), [1, 3]);
     let mut trained = Vec::new();
     for k in [1, 3] {
-        let summary = s
-            .run_with(
-                &dir,
-                format!("{k}/4").parse().unwrap(),
-                None,
-                |x, _| {
-                    trained.push(x.index.unwrap());
-                    Ok(fake(x))
-                },
-                |_, _| {},
-            )
-            .unwrap();
+        let summary = run_fake(&s, &dir, format!("{k}/4").parse().unwrap(), &mut trained);
         assert_eq!(
             summary.skipped, 1,
             "shard {k}/4 finds one of its indices recorded"
