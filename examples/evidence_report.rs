@@ -5,6 +5,7 @@
 //! cargo run --release --example evidence_report            # both tables
 //! cargo run --release --example evidence_report -- noise   # only the noise budget
 //! cargo run --release --example evidence_report -- findings
+//! cargo run --release --example evidence_report -- secondary  # alternatives and designs
 //! ```
 //!
 //! The noise sweeps are described in `datasets/sweeps/README.md`; the findings rest on the
@@ -14,7 +15,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use regnet_lab::budget::Budget;
-use regnet_lab::findings::{FindingsOptions, findings, paper_claims};
+use regnet_lab::findings::{
+    FindingsOptions, findings, paper_alternative_claims, paper_claims, paper_design_claims,
+};
 use regnet_lab::stats::{
     CompareOptions, Edf, PowerOptions, compare_paired, ks_2samp, ks_plan_from_pilots,
     rank_agreement,
@@ -32,6 +35,9 @@ fn main() -> Result<(), Error> {
     }
     if want("findings") {
         evidence()?;
+    }
+    if only.iter().any(|o| o == "secondary") {
+        secondary()?;
     }
     Ok(())
 }
@@ -205,15 +211,17 @@ fn noise_budget() -> Result<(), Error> {
     Ok(())
 }
 
-fn evidence() -> Result<(), Error> {
-    let data = Budget::Cpu.data()?;
+/// Prints one table row per committed sweep of `spaces` and returns those sweeps by name.
+fn space_table(
+    spaces: Vec<(&'static str, regnet_lab::space::DesignSpace)>,
+    data: &regnet_lab::train::ImageData,
+) -> Result<Vec<(String, SweepResults)>, Error> {
     let mut sweeps = Vec::new();
-    println!("## Evidence (datasets/sweeps, cpu recipe)\n");
     println!(
         "| space | runs | [min \\| mean] | p25 | wall s / model (shared machine) |\n| --- | ---: | --- | ---: | ---: |"
     );
-    for (group, space) in precomputed::evidence()? {
-        let Some(r) = precomputed::committed(group, &space, &data)? else {
+    for (group, space) in spaces {
+        let Some(r) = precomputed::committed(group, &space, data)? else {
             println!("| {} | 0 | – | – | – |", space.name());
             continue;
         };
@@ -235,6 +243,37 @@ fn evidence() -> Result<(), Error> {
         );
         sweeps.push((space.name().to_string(), r));
     }
+    Ok(sweeps)
+}
+
+/// The secondary sweeps of groups `alternatives` and `designs` beside the evidence spaces they
+/// are compared with, and the findings rows of Figs. 7 and 14 (left, middle).
+fn secondary() -> Result<(), Error> {
+    let data = Budget::Cpu.data()?;
+    let mut spaces: Vec<_> = precomputed::evidence()?
+        .into_iter()
+        .filter(|(_, s)| ["AnyNetX_D", "AnyNetX_E", "RegNetX"].contains(&s.name()))
+        .collect();
+    spaces.extend(
+        precomputed::secondary()?
+            .into_iter()
+            .filter(|(g, _)| ["alternatives", "designs"].contains(g)),
+    );
+    println!("## Secondary sweeps: alternatives and designs (cpu recipe)\n");
+    let sweeps = space_table(spaces, &data)?;
+    println!("\n### Alternatives (Fig. 7; effects are B − A in error points)\n");
+    let rows = findings(&paper_alternative_claims(), &sweeps, &FindingsOptions::default())?;
+    print!("{}", rows.to_markdown());
+    println!("\n### Alternate designs and resolution (Fig. 14 left, middle)\n");
+    let rows = findings(&paper_design_claims(), &sweeps, &FindingsOptions::default())?;
+    print!("{}", rows.to_markdown());
+    Ok(())
+}
+
+fn evidence() -> Result<(), Error> {
+    let data = Budget::Cpu.data()?;
+    println!("## Evidence (datasets/sweeps, cpu recipe)\n");
+    let sweeps = space_table(precomputed::evidence()?, &data)?;
     println!(
         "\n### Consecutive and A–D / A–E comparisons (KS, with the models a decision needs)\n"
     );

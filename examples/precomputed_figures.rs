@@ -2,8 +2,10 @@
 //! `docs/figures/`: the AnyNetX_A → E EDFs with KS distances, the refinement assistant's proposal
 //! for AnyNetX_A (its ranked table is printed), the shared b / g bands of AnyNetX_B / _C, the
 //! best and worst AnyNetX_C models' widths, e_fit against error over AnyNetX_E, RegNetX against
-//! AnyNetX_A and _E with random-search efficiency, and the zoo's per-block widths — the
-//! notebooks' figures, from the same committed runs (each title says how many).
+//! AnyNetX_A and _E with random-search efficiency, the zoo's per-block widths, and, once their
+//! secondary sweeps are committed, the rejected alternatives of D and E (Fig. 7) and RegNetX's
+//! alternate designs and resolutions (Fig. 14) — the notebooks' figures, from the same
+//! committed runs (each title or legend says how many).
 //!
 //! ```text
 //! cargo run --release --example precomputed_figures -- [OUT]   # default docs/figures
@@ -59,8 +61,9 @@ fn main() -> Result<()> {
         plot.save(out.join(format!("suggest.{ext}")))?;
     }
     evidence_figures(&out, &data, &sweeps)?;
+    secondary_figures(&out, &data, &sweeps)?;
     println!(
-        "wrote {}/: anynetx_edf, suggest, shared_b_g, good_bad_c, efit_vs_error, regnetx_vs_anynetx, zoo_widths (.svg, .png)",
+        "wrote {}/: anynetx_edf, suggest, shared_b_g, good_bad_c, efit_vs_error, regnetx_vs_anynetx, zoo_widths, and alternatives, designs where committed (.svg, .png)",
         out.display()
     );
     Ok(())
@@ -176,5 +179,82 @@ fn evidence_figures(
         zoo_fig = zoo_fig.regnet(name, &zoo::get(name)?.params);
     }
     save(&zoo_fig, out, "zoo_widths")?;
+    Ok(())
+}
+
+/// The committed sweeps of `group` for `spaces`, by name; spaces without one are left out (and
+/// said so), since these figures only draw what has been measured.
+fn committed_group(
+    group: &str,
+    spaces: Vec<regnet_lab::space::DesignSpace>,
+    data: &regnet_lab::train::ImageData,
+) -> Result<Vec<(String, SweepResults)>> {
+    let mut found = Vec::new();
+    for space in spaces {
+        match precomputed::committed(group, &space, data)? {
+            Some(r) if r.errors().len() >= 2 => found.push((space.name().to_string(), r)),
+            _ => println!("{}: no committed sweep of group {group} yet", space.name()),
+        }
+    }
+    Ok(found)
+}
+
+/// Figs. 7 and 14 (left, middle) from the secondary sweeps, beside the evidence they refine.
+fn secondary_figures(
+    out: &std::path::Path,
+    data: &regnet_lab::train::ImageData,
+    chain: &[(String, SweepResults)],
+) -> Result<()> {
+    use regnet_lab::plot::Row;
+    let labelled = |name: &str, r: &SweepResults| format!("{name} (n = {})", r.errors().len());
+    let alternatives = committed_group("alternatives", precomputed::anynetx_alternatives()?, data)?;
+    if !alternatives.is_empty() {
+        let panel = |title: &str, base: [usize; 2], prefix: &str| {
+            let mut fig = EdfPlot::new().title(title);
+            for i in base {
+                fig = fig.sweep(&labelled(&chain[i].0, &chain[i].1), &chain[i].1);
+            }
+            for (name, r) in alternatives.iter().filter(|(n, _)| n.starts_with(prefix)) {
+                fig = fig.sweep(&labelled(name, r), r);
+            }
+            fig
+        };
+        let row = Row::new()
+            .with(panel("widths: C, D and the alternatives", [2, 3], "AnyNetX_C "))
+            .with(panel("depths: D, E and the alternatives", [3, 4], "AnyNetX_D "));
+        save(&row, out, "alternatives")?;
+    }
+    let designs = committed_group(
+        "designs",
+        precomputed::regnet_x_alternate_designs()
+            .into_iter()
+            .chain(precomputed::regnet_x_resolutions())
+            .collect(),
+        data,
+    )?;
+    if !designs.is_empty() {
+        let regnetx = precomputed::regnet_x_variants().remove(0);
+        let rx = precomputed::committed("regnetx", &regnetx, data)?
+            .context("no committed cpu-budget sweep of RegNetX")?;
+        let panel = |title: &str, names: &[&str]| {
+            let mut fig = EdfPlot::new()
+                .title(title)
+                .sweep(&labelled("RegNetX", &rx), &rx);
+            for (name, r) in designs.iter().filter(|(n, _)| names.contains(&n.as_str())) {
+                fig = fig.sweep(&labelled(name, r), r);
+            }
+            fig
+        };
+        let row = Row::new()
+            .with(panel(
+                "RegNetX and its alternate designs",
+                &["RegNetX inverted bottleneck", "RegNetX depthwise"],
+            ))
+            .with(panel(
+                "RegNetX at other input resolutions (same flops)",
+                &["RegNetX 20px", "RegNetX 40px"],
+            ));
+        save(&row, out, "designs")?;
+    }
     Ok(())
 }

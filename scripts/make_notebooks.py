@@ -224,6 +224,14 @@ for space in precomputed::anynetx_alternatives()? {
         .with(panel("depths: D, E and the alternatives", [3, 4], "AnyNetX_D "))
 }""", "figure"),
     md("""
+The same rules as the findings table decide each alternative against the paper's choice (the
+alternative refines the same space, so only the constraint differs; rows whose alternative has
+no sweep yet say "no sweep").
+"""),
+    code("""let mut with_alternatives = results.clone();
+with_alternatives.extend(alternatives.iter().cloned());
+findings(&paper_alternative_claims(), &with_alternatives, &FindingsOptions::default())?"""),
+    md("""
 ## Where are the good models of AnyNetX_A? (Figure 2, middle and right)
 
 For a property such as the total depth, repeatedly resample 25 % of the models, take the best

@@ -158,6 +158,45 @@ pub fn paper_claims() -> Vec<Claim> {
     ]
 }
 
+/// The paper's claims about the alternatives it rejected on the way to AnyNetX_D and _E
+/// (Fig. 7), named with the spaces of `sweep::precomputed::anynetx_alternatives()`: constant or
+/// non-increasing widths are worse than D's non-decreasing ones, and constant or non-increasing
+/// depths worse than E's non-decreasing ones. Each alternative refines the same space as the
+/// paper's choice (C for widths, D for depths), so the two differ only in the constraint.
+///
+/// ```
+/// let claims = regnet_lab::findings::paper_alternative_claims();
+/// assert_eq!(claims.len(), 4);
+/// assert!(claims.iter().all(|c| c.text().contains("better than")));
+/// ```
+pub fn paper_alternative_claims() -> Vec<Claim> {
+    let claim = |text: &str, alternative: &str, choice: &str| {
+        Claim::compare(text, alternative, choice, Expect::Better)
+    };
+    vec![
+        claim(
+            "AnyNetX_D (widths non-decreasing) better than constant widths",
+            "AnyNetX_C widths constant",
+            "AnyNetX_D",
+        ),
+        claim(
+            "AnyNetX_D (widths non-decreasing) better than non-increasing widths",
+            "AnyNetX_C widths non-increasing",
+            "AnyNetX_D",
+        ),
+        claim(
+            "AnyNetX_E (depths non-decreasing) better than constant depths",
+            "AnyNetX_D depths constant",
+            "AnyNetX_E",
+        ),
+        claim(
+            "AnyNetX_E (depths non-decreasing) better than non-increasing depths",
+            "AnyNetX_D depths non-increasing",
+            "AnyNetX_E",
+        ),
+    ]
+}
+
 /// The paper's §4 claims about RegNetX's alternate designs and input resolution (Fig. 14 left
 /// and middle), named with the spaces of `sweep::precomputed::regnet_x_alternate_designs()` and
 /// `regnet_x_resolutions()`: the inverted bottleneck (b < 1) and depthwise convolution (g = 1)

@@ -5,7 +5,8 @@ pub use crate::candle;
 pub use crate::complexity::{Complexity, complexity};
 pub use crate::data::{Augment, Normalize};
 pub use crate::findings::{
-    Claim, Expect, Findings, FindingsOptions, findings, paper_claims, paper_design_claims,
+    Claim, Expect, Findings, FindingsOptions, findings, paper_alternative_claims, paper_claims,
+    paper_design_claims,
 };
 pub use crate::model::{AnyNet, ModelConfig};
 pub use crate::plot::{

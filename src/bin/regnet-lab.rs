@@ -142,7 +142,7 @@ struct SweepArgs {
 /// `regnet-lab evidence`.
 #[derive(Args)]
 struct EvidenceArgs {
-    /// Groups (anynetx, regnetx, regnety, alternatives, designs, generalisation, trends) or space
+    /// Groups (anynetx, regnetx, regnety, alternatives, designs, generalisation, epochs, trends) or space
     /// directories (e.g. anynetx_c) to run; when omitted, the main evidence (anynetx, regnetx,
     /// regnety).
     only: Vec<String>,

@@ -734,6 +734,35 @@ fn alternate_designs_sample_what_their_names_say() {
     }
 }
 
+/// Every space a claim set of `findings` names is a committed space of `precomputed`: a
+/// misspelt name would leave its row at "no sweep" forever.
+#[test]
+fn claims_name_committed_spaces() {
+    use regnet_lab::findings::{
+        Claim, paper_alternative_claims, paper_claims, paper_design_claims,
+    };
+    use regnet_lab::sweep::precomputed;
+    let spaces: Vec<String> = precomputed::evidence()
+        .unwrap()
+        .into_iter()
+        .chain(precomputed::secondary().unwrap())
+        .map(|(_, s)| s.name().to_string())
+        .collect();
+    let claims = paper_claims()
+        .into_iter()
+        .chain(paper_alternative_claims())
+        .chain(paper_design_claims());
+    for claim in claims {
+        let names = match &claim {
+            Claim::Compare { a, b, .. } => vec![a.clone(), b.clone()],
+            Claim::GoodModels { space, .. } => vec![space.clone()],
+        };
+        for name in names {
+            assert!(spaces.contains(&name), "{}: {name} is no space", claim.text());
+        }
+    }
+}
+
 /// The generalisation settings (paper Fig. 10 at 28×28): every space samples inside its
 /// regime, the 5-stage spaces draw five stages, and the higher regime draws 6–20 MF models.
 #[test]
