@@ -286,9 +286,10 @@ difference in mean and in the 25th percentile of error with bootstrap intervals 
 verdict after a Holm correction for testing many candidates at once. The `paper` column says
 what the paper found for the same kind of rule.
 
-Read the verdicts with the sample size in mind: with 32 models only large effects are
-detectable, and "neutral" means "no evidence", not "no effect". At `smoke` budget (3 models)
-every candidate is "not enough models", by design.
+Read the verdicts with the sample size in mind (the table's header says how many models the
+sweep holds): at 32 models only large effects are detectable, and even at the committed 200,
+"neutral" means "no evidence", not "no effect". At `smoke` budget (3 models) every candidate is
+"not enough models", by design.
 """),
     code("""let suggestions = suggest(&results[0].1, &SuggestOptions::default().seed(0))?;
 match suggestions.refined_space() {
