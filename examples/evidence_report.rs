@@ -5,7 +5,7 @@
 //! cargo run --release --example evidence_report            # both tables
 //! cargo run --release --example evidence_report -- noise   # only the noise budget
 //! cargo run --release --example evidence_report -- findings
-//! cargo run --release --example evidence_report -- secondary  # alternatives and designs
+//! cargo run --release --example evidence_report -- secondary  # the secondary groups' rows
 //! ```
 //!
 //! The noise sweeps are described in `datasets/sweeps/README.md`; the findings rest on the
@@ -16,7 +16,8 @@ use std::path::Path;
 
 use regnet_lab::budget::Budget;
 use regnet_lab::findings::{
-    FindingsOptions, findings, paper_alternative_claims, paper_claims, paper_design_claims,
+    FindingsOptions, findings, paper_alternative_claims, paper_claims, paper_constraint_claims,
+    paper_design_claims, paper_generalisation_claims, paper_se_claims,
 };
 use regnet_lab::stats::{
     CompareOptions, Edf, PowerOptions, compare_paired, ks_2samp, ks_plan_from_pilots,
@@ -246,27 +247,30 @@ fn space_table(
     Ok(sweeps)
 }
 
-/// The secondary sweeps of groups `alternatives` and `designs` beside the evidence spaces they
-/// are compared with, and the findings rows of Figs. 7 and 14 (left, middle).
+/// The secondary sweeps (every group of `precomputed::secondary()`) beside the evidence they are
+/// compared with, and the findings rows of Figs. 7, 10, 13 and 14; a space with no committed
+/// sweep shows 0 runs and its rows say "no sweep".
 fn secondary() -> Result<(), Error> {
     let data = Budget::Cpu.data()?;
-    let mut spaces: Vec<_> = precomputed::evidence()?
-        .into_iter()
-        .filter(|(_, s)| ["AnyNetX_D", "AnyNetX_E", "RegNetX"].contains(&s.name()))
-        .collect();
-    spaces.extend(
-        precomputed::secondary()?
-            .into_iter()
-            .filter(|(g, _)| ["alternatives", "designs"].contains(g)),
-    );
-    println!("## Secondary sweeps: alternatives and designs (cpu recipe)\n");
+    let mut spaces = precomputed::evidence()?;
+    spaces.extend(precomputed::secondary()?);
+    println!("## Secondary sweeps (cpu recipe)\n");
     let sweeps = space_table(spaces, &data)?;
-    println!("\n### Alternatives (Fig. 7; effects are B − A in error points)\n");
-    let rows = findings(&paper_alternative_claims(), &sweeps, &FindingsOptions::default())?;
-    print!("{}", rows.to_markdown());
-    println!("\n### Alternate designs and resolution (Fig. 14 left, middle)\n");
-    let rows = findings(&paper_design_claims(), &sweeps, &FindingsOptions::default())?;
-    print!("{}", rows.to_markdown());
+    let sets = [
+        ("Alternatives (Fig. 7)", paper_alternative_claims()),
+        ("Generalisation (Fig. 10)", paper_generalisation_claims()?),
+        ("Constrained RegNetX (Fig. 13)", paper_constraint_claims()),
+        (
+            "Alternate designs and resolution (Fig. 14 left, middle)",
+            paper_design_claims(),
+        ),
+        ("SE across regimes (Fig. 14 right)", paper_se_claims()),
+    ];
+    for (title, claims) in sets {
+        println!("\n### {title}; effects are B − A in error points\n");
+        let rows = findings(&claims, &sweeps, &FindingsOptions::default())?;
+        print!("{}", rows.to_markdown());
+    }
     Ok(())
 }
 

@@ -220,8 +220,16 @@ fn secondary_figures(
             fig
         };
         let row = Row::new()
-            .with(panel("widths: C, D and the alternatives", [2, 3], "AnyNetX_C "))
-            .with(panel("depths: D, E and the alternatives", [3, 4], "AnyNetX_D "));
+            .with(panel(
+                "widths: C, D and the alternatives",
+                [2, 3],
+                "AnyNetX_C ",
+            ))
+            .with(panel(
+                "depths: D, E and the alternatives",
+                [3, 4],
+                "AnyNetX_D ",
+            ));
         save(&row, out, "alternatives")?;
     }
     let designs = committed_group(

@@ -438,6 +438,8 @@ for (n, r) in sweeps.iter().filter(|(n, _)| ["AnyNetX_A", "AnyNetX_E", "RegNetX"
 }
 // Two panels a row: six side by side would not fit a notebook cell.
 let mut panels = Row::new().columns(2).with(base);
+// Every setting's sweeps, kept for the findings rows below.
+let mut general: Vec<(String, SweepResults)> = Vec::new();
 for setting in precomputed::generalisation()? {
     let mut fig = EdfPlot::new().title(&format!("RegNetX vs AnyNetX_A and _E: {}", setting.name));
     let mut shown = 0;
@@ -451,6 +453,7 @@ for setting in precomputed::generalisation()? {
             Some(r) if !r.records.is_empty() => {
                 fig = fig.sweep(&format!("{} (n = {})", space.name(), r.errors().len()), &r);
                 shown += 1;
+                general.push((space.name().to_string(), r));
             }
             _ => println!("{}: no committed sweep yet (regnet-lab evidence {})", space.name(), setting.group),
         }
@@ -460,6 +463,11 @@ for setting in precomputed::generalisation()? {
     }
 }
 panels""", "figure"),
+    md("""
+Whether RegNetX beats AnyNetX_A and _E in each setting, by the rules of the findings table
+(Holm's correction over these rows; "no sweep" where a setting has none yet):
+"""),
+    code("""findings(&paper_generalisation_claims()?, &general, &FindingsOptions::default())?"""),
     md("""
 ## The paper's §3.3–3.4 findings on this data
 
@@ -570,24 +578,21 @@ notebook 01 (Holm's correction over the rows).
 """),
     code("""let x = precomputed::regnet_x_variants().swap_remove(0);
 let y = precomputed::regnet_y();
+// The evidence's RegNetX and RegNetY (1-6 MF) keep their names: the claims use them.
 let mut se: Vec<(String, SweepResults)> = vec![
-    ("RegNetX 1-6 MF".to_string(), precomputed::results(budget, "regnetx", &x, &data, budget.out_dir("notebook-03", &x))?),
-    ("RegNetY 1-6 MF".to_string(), precomputed::results(budget, "regnety", &y, &data, budget.out_dir("notebook-03", &y))?),
+    ("RegNetX".to_string(), precomputed::results(budget, "regnetx", &x, &data, budget.out_dir("notebook-03", &x))?),
+    ("RegNetY".to_string(), precomputed::results(budget, "regnety", &y, &data, budget.out_dir("notebook-03", &y))?),
 ];
 for (_, sweeps) in &by_family {
     se.extend(sweeps.iter().cloned());
 }
-let regimes: Vec<String> = se.iter().filter_map(|(n, _)| n.strip_prefix("RegNetX ").map(str::to_string)).collect();
-let claims: Vec<Claim> = regimes.iter()
-    .filter(|r| se.iter().any(|(n, _)| *n == format!("RegNetY {r}")))
-    .map(|r| Claim::Compare { text: format!("SE helps at {r}"), a: format!("RegNetX {r}"), b: format!("RegNetY {r}"), expect: Expect::Better })
-    .collect();
 let mut fig = EdfPlot::new().title("RegNetX (X) vs RegNetY (X + SE), by regime");
 for (n, r) in &se {
-    fig = fig.sweep(&format!("{n} (n = {})", r.errors().len()), r);
+    let label = if n.ends_with(" MF") { n.clone() } else { format!("{n} 1-6 MF") };
+    fig = fig.sweep(&format!("{label} (n = {})", r.errors().len()), r);
 }
 fig""", "figure"),
-    code("""findings(&claims, &se, &FindingsOptions::default())?"""),
+    code("""findings(&paper_se_claims(), &se, &FindingsOptions::default())?"""),
     md("""
 ## RegNetX constrained (Figure 13)
 
@@ -612,15 +617,6 @@ for space in precomputed::regnet_x_constrained()? {
         _ => println!("{}: no committed sweep yet (regnet-lab evidence trends)", space.name()),
     }
 }
-let constraint_claims: Vec<Claim> = precomputed::TREND_REGIMES.iter()
-    .map(|&(lo, hi)| precomputed::regime_label(lo, hi))
-    .map(|r| Claim::Compare {
-        text: format!("constrained RegNetX better at {r}"),
-        a: format!("RegNetX {r}"),
-        b: format!("RegNetX constrained {r}"),
-        expect: Expect::Better,
-    })
-    .collect();
 if constrained.is_empty() {
     println!("nothing to draw: no sweep of group trends is committed yet");
 } else {
@@ -630,7 +626,7 @@ if constrained.is_empty() {
     }
     fig.evcxr_display();
 };"""),
-    code("""findings(&constraint_claims, &constrained, &FindingsOptions::default())?"""),
+    code("""findings(&paper_constraint_claims(), &constrained, &FindingsOptions::default())?"""),
     md("""
 ## Complexity metrics against run time, on this CPU (Figure 12)
 

@@ -237,6 +237,89 @@ pub fn paper_design_claims() -> Vec<Claim> {
     ]
 }
 
+/// The paper's claim that RegNetX's advantage generalises (Fig. 10): in every setting of
+/// `sweep::precomputed::generalisation()` (a higher flop regime, five stages, R and V blocks,
+/// three times the epochs) RegNetX is better than AnyNetX_A and than AnyNetX_E, named with
+/// that setting's spaces (e.g. `RegNetX 5 stages` against `AnyNetX_A 5 stages`).
+///
+/// ```
+/// let claims = regnet_lab::findings::paper_generalisation_claims()?;
+/// assert_eq!(claims.len(), 10);
+/// assert_eq!(claims[0].text(), "RegNetX better than AnyNetX_A at 6-20 MF");
+/// # Ok::<(), regnet_lab::space::SpaceError>(())
+/// ```
+pub fn paper_generalisation_claims() -> Result<Vec<Claim>, crate::space::SpaceError> {
+    let mut claims = Vec::new();
+    for setting in crate::sweep::precomputed::generalisation()? {
+        for anynet in ["AnyNetX_A", "AnyNetX_E"] {
+            claims.push(Claim::compare(
+                &format!("RegNetX better than {anynet} at {}", setting.name),
+                &format!("{anynet} {}", setting.name),
+                &format!("RegNetX {}", setting.name),
+                Expect::Better,
+            ));
+        }
+    }
+    Ok(claims)
+}
+
+/// The paper's claim that squeeze-excitation helps in every flop regime (Fig. 14, right): RegNetY
+/// better than RegNetX in the evidence's own regime (spaces `RegNetX` and `RegNetY`) and in each
+/// of `sweep::precomputed::TREND_REGIMES` (spaces `RegNetX 4-10 MF`, `RegNetY 4-10 MF`, …).
+///
+/// ```
+/// let claims = regnet_lab::findings::paper_se_claims();
+/// assert_eq!(claims.len(), 4);
+/// assert_eq!(claims[3].text(), "SE helps at 4-10 MF");
+/// ```
+pub fn paper_se_claims() -> Vec<Claim> {
+    use crate::sweep::precomputed::{TREND_REGIMES, fashion_regime, regime_label};
+    let (lo, hi) = fashion_regime()
+        .flops
+        .expect("the evidence's regime is a flop window");
+    let mut claims = vec![Claim::compare(
+        &format!("SE helps at {} (the evidence)", regime_label(lo, hi)),
+        "RegNetX",
+        "RegNetY",
+        Expect::Better,
+    )];
+    claims.extend(TREND_REGIMES.iter().map(|&(lo, hi)| {
+        let r = regime_label(lo, hi);
+        Claim::compare(
+            &format!("SE helps at {r}"),
+            &format!("RegNetX {r}"),
+            &format!("RegNetY {r}"),
+            Expect::Better,
+        )
+    }));
+    claims
+}
+
+/// The paper's claim that its constrained RegNetX (Fig. 13: wm ≥ 2, parameters and activations
+/// limited) is better than RegNetX in every flop regime, one claim per
+/// `sweep::precomputed::TREND_REGIMES` (spaces of `regnet_x_constrained()` against `trends()`).
+///
+/// ```
+/// let claims = regnet_lab::findings::paper_constraint_claims();
+/// assert_eq!(claims.len(), 3);
+/// assert_eq!(claims[0].text(), "constrained RegNetX better at 0.5-1.5 MF");
+/// ```
+pub fn paper_constraint_claims() -> Vec<Claim> {
+    use crate::sweep::precomputed::{TREND_REGIMES, regime_label};
+    TREND_REGIMES
+        .iter()
+        .map(|&(lo, hi)| {
+            let r = regime_label(lo, hi);
+            Claim::compare(
+                &format!("constrained RegNetX better at {r}"),
+                &format!("RegNetX {r}"),
+                &format!("RegNetX constrained {r}"),
+                Expect::Better,
+            )
+        })
+        .collect()
+}
+
 /// The verdict on one claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -739,7 +739,8 @@ fn alternate_designs_sample_what_their_names_say() {
 #[test]
 fn claims_name_committed_spaces() {
     use regnet_lab::findings::{
-        Claim, paper_alternative_claims, paper_claims, paper_design_claims,
+        Claim, paper_alternative_claims, paper_claims, paper_constraint_claims,
+        paper_design_claims, paper_generalisation_claims, paper_se_claims,
     };
     use regnet_lab::sweep::precomputed;
     let spaces: Vec<String> = precomputed::evidence()
@@ -751,14 +752,21 @@ fn claims_name_committed_spaces() {
     let claims = paper_claims()
         .into_iter()
         .chain(paper_alternative_claims())
-        .chain(paper_design_claims());
+        .chain(paper_design_claims())
+        .chain(paper_generalisation_claims().unwrap())
+        .chain(paper_se_claims())
+        .chain(paper_constraint_claims());
     for claim in claims {
         let names = match &claim {
             Claim::Compare { a, b, .. } => vec![a.clone(), b.clone()],
             Claim::GoodModels { space, .. } => vec![space.clone()],
         };
         for name in names {
-            assert!(spaces.contains(&name), "{}: {name} is no space", claim.text());
+            assert!(
+                spaces.contains(&name),
+                "{}: {name} is no space",
+                claim.text()
+            );
         }
     }
 }
