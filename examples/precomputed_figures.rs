@@ -3,9 +3,10 @@
 //! for AnyNetX_A (its ranked table is printed), the shared b / g bands of AnyNetX_B / _C, the
 //! best and worst AnyNetX_C models' widths, e_fit against error over AnyNetX_E, RegNetX against
 //! AnyNetX_A and _E with random-search efficiency, the zoo's per-block widths, and, once their
-//! secondary sweeps are committed, the rejected alternatives of D and E (Fig. 7) and RegNetX's
-//! alternate designs and resolutions (Fig. 14) — the notebooks' figures, from the same
-//! committed runs (each title or legend says how many).
+//! secondary sweeps are committed, the rejected alternatives of D and E (Fig. 7), RegNetX in
+//! other settings (Fig. 10), the good ranges by regime (Fig. 11), RegNetX constrained (Fig. 13)
+//! and RegNetX's alternate designs, resolutions and SE by regime (Fig. 14) — the notebooks'
+//! figures, from the same committed runs (each title or legend says how many).
 //!
 //! ```text
 //! cargo run --release --example precomputed_figures -- [OUT]   # default docs/figures
@@ -63,7 +64,7 @@ fn main() -> Result<()> {
     evidence_figures(&out, &data, &sweeps)?;
     secondary_figures(&out, &data, &sweeps)?;
     println!(
-        "wrote {}/: anynetx_edf, suggest, shared_b_g, good_bad_c, efit_vs_error, regnetx_vs_anynetx, zoo_widths, and alternatives, designs where committed (.svg, .png)",
+        "wrote {}/: anynetx_edf, suggest, shared_b_g, good_bad_c, efit_vs_error, regnetx_vs_anynetx, zoo_widths, and alternatives, designs, generalisation, trend_bands, constrained, se_by_regime where committed (.svg, .png)",
         out.display()
     );
     Ok(())
@@ -263,6 +264,99 @@ fn secondary_figures(
                 &["RegNetX 20px", "RegNetX 40px"],
             ));
         save(&row, out, "designs")?;
+    }
+    generalisation_figure(out, data, chain)?;
+    trend_figures(out, data)
+}
+
+/// Fig. 10: RegNetX against AnyNetX_A and _E in the evidence's setting and in every
+/// generalisation setting with a committed sweep, two panels a row.
+fn generalisation_figure(
+    out: &std::path::Path,
+    data: &regnet_lab::train::ImageData,
+    chain: &[(String, SweepResults)],
+) -> Result<()> {
+    use regnet_lab::plot::Row;
+    let labelled = |name: &str, r: &SweepResults| format!("{name} (n = {})", r.errors().len());
+    let regnetx = precomputed::regnet_x_variants().remove(0);
+    let rx = precomputed::committed("regnetx", &regnetx, data)?
+        .context("no committed cpu-budget sweep of RegNetX")?;
+    let base = EdfPlot::new()
+        .title("RegNetX vs AnyNetX_A and _E: 1-6 MF, 3 stages")
+        .sweep(&labelled("AnyNetX_A", &chain[0].1), &chain[0].1)
+        .sweep(&labelled("AnyNetX_E", &chain[4].1), &chain[4].1)
+        .sweep(&labelled("RegNetX", &rx), &rx);
+    let mut panels = Row::new().columns(2).with(base);
+    let mut drawn = 0;
+    for setting in precomputed::generalisation()? {
+        let sweeps = committed_group(setting.group, setting.spaces, data)?;
+        if sweeps.is_empty() {
+            continue;
+        }
+        let mut fig =
+            EdfPlot::new().title(format!("RegNetX vs AnyNetX_A and _E: {}", setting.name));
+        for (name, r) in &sweeps {
+            fig = fig.sweep(&labelled(name, r), r);
+        }
+        panels = panels.with(fig);
+        drawn += 1;
+    }
+    if drawn > 0 {
+        save(&panels, out, "generalisation")?;
+    }
+    Ok(())
+}
+
+/// Figs. 11, 13 and 14 (right) from group `trends`: the good ranges of depth, wm and g of
+/// RegNetX by regime, RegNetX constrained against RegNetX, and RegNetY against RegNetX.
+fn trend_figures(out: &std::path::Path, data: &regnet_lab::train::ImageData) -> Result<()> {
+    use regnet_lab::plot::{Row, TrendPlot};
+    use regnet_lab::space::Property;
+    use regnet_lab::stats::GoodRangeOptions;
+    let labelled = |name: &str, r: &SweepResults| format!("{name} (n = {})", r.errors().len());
+    let mut families = Vec::new();
+    for (family, spaces) in precomputed::trends() {
+        families.push((family, committed_group("trends", spaces, data)?));
+    }
+    let regnetx = &families[0].1;
+    if regnetx.len() >= 2 {
+        let refs: Vec<&SweepResults> = regnetx.iter().map(|(_, r)| r).collect();
+        let opts = GoodRangeOptions::default();
+        let row = Row::new()
+            .with(TrendPlot::good_ranges(
+                Property::Depth,
+                "RegNetX",
+                &refs,
+                &opts,
+            ))
+            .with(TrendPlot::good_ranges(
+                Property::Wm,
+                "RegNetX",
+                &refs,
+                &opts,
+            ))
+            .with(TrendPlot::good_ranges(
+                Property::GroupWidth,
+                "RegNetX",
+                &refs,
+                &opts,
+            ));
+        save(&row, out, "trend_bands")?;
+    }
+    let constrained = committed_group("trends", precomputed::regnet_x_constrained()?, data)?;
+    if !constrained.is_empty() {
+        let mut fig = EdfPlot::new().title("RegNetX vs RegNetX constrained, by regime");
+        for (name, r) in regnetx.iter().chain(&constrained) {
+            fig = fig.sweep(&labelled(name, r), r);
+        }
+        save(&fig, out, "constrained")?;
+    }
+    if !families[1].1.is_empty() {
+        let mut fig = EdfPlot::new().title("RegNetX (X) vs RegNetY (X + SE), by regime");
+        for (name, r) in regnetx.iter().chain(&families[1].1) {
+            fig = fig.sweep(&labelled(name, r), r);
+        }
+        save(&fig, out, "se_by_regime")?;
     }
     Ok(())
 }
