@@ -61,8 +61,14 @@ fn main() -> Result<()> {
     for ext in ["svg", "png"] {
         plot.save(out.join(format!("suggest.{ext}")))?;
     }
-    evidence_figures(&out, &data, &sweeps)?;
-    secondary_figures(&out, &data, &sweeps)?;
+    // The evidence's RegNetX, which several figures compare against.
+    let regnetx = precomputed::regnet_x_variants().remove(0);
+    let rx = precomputed::committed("regnetx", &regnetx, &data)?
+        .context("no committed cpu-budget sweep of RegNetX")?;
+    evidence_figures(&out, &sweeps, &rx)?;
+    secondary_figures(&out, &data, &sweeps, &rx)?;
+    generalisation_figure(&out, &data, &sweeps, &rx)?;
+    trend_figures(&out, &data)?;
     println!(
         "wrote {}/: anynetx_edf, suggest, shared_b_g, good_bad_c, efit_vs_error, regnetx_vs_anynetx, zoo_widths, and alternatives, designs, generalisation, trend_bands, constrained, se_by_regime where committed (.svg, .png)",
         out.display()
@@ -84,8 +90,8 @@ fn save(fig: &impl regnet_lab::plot::Figure, out: &std::path::Path, name: &str) 
 
 fn evidence_figures(
     out: &std::path::Path,
-    data: &regnet_lab::train::ImageData,
     chain: &[(String, SweepResults)],
+    rx: &SweepResults,
 ) -> Result<()> {
     use regnet_lab::plot::{ErrorVsPlot, Row, SearchPlot, WidthsPlot, error_vs};
     use regnet_lab::space::{Property, zoo};
@@ -150,13 +156,10 @@ fn evidence_figures(
 
     let mut edfs = EdfPlot::new().title("RegNetX vs AnyNetX_A and AnyNetX_E (cpu budget)");
     let mut search = SearchPlot::new().title("random search: expected best of k models");
-    let regnetx = precomputed::regnet_x_variants().remove(0);
-    let rx = precomputed::committed("regnetx", &regnetx, data)?
-        .context("no committed cpu-budget sweep of RegNetX")?;
     for (name, r) in [
         ("AnyNetX_A", &chain[0].1),
         ("AnyNetX_E", e),
-        ("RegNetX", &rx),
+        ("RegNetX", rx),
     ] {
         // The search plot's legend gives n itself.
         edfs = edfs.sweep(&format!("{name} (n = {})", n(r)), r);
@@ -183,6 +186,11 @@ fn evidence_figures(
     Ok(())
 }
 
+/// A legend entry that says how many models a curve rests on.
+fn labelled(name: &str, r: &SweepResults) -> String {
+    format!("{name} (n = {})", r.errors().len())
+}
+
 /// The committed sweeps of `group` for `spaces`, by name; spaces without one are left out (and
 /// said so), since these figures only draw what has been measured.
 fn committed_group(
@@ -205,9 +213,9 @@ fn secondary_figures(
     out: &std::path::Path,
     data: &regnet_lab::train::ImageData,
     chain: &[(String, SweepResults)],
+    rx: &SweepResults,
 ) -> Result<()> {
     use regnet_lab::plot::Row;
-    let labelled = |name: &str, r: &SweepResults| format!("{name} (n = {})", r.errors().len());
     let alternatives = committed_group("alternatives", precomputed::anynetx_alternatives()?, data)?;
     if !alternatives.is_empty() {
         let panel = |title: &str, base: [usize; 2], prefix: &str| {
@@ -242,13 +250,10 @@ fn secondary_figures(
         data,
     )?;
     if !designs.is_empty() {
-        let regnetx = precomputed::regnet_x_variants().remove(0);
-        let rx = precomputed::committed("regnetx", &regnetx, data)?
-            .context("no committed cpu-budget sweep of RegNetX")?;
         let panel = |title: &str, names: &[&str]| {
             let mut fig = EdfPlot::new()
                 .title(title)
-                .sweep(&labelled("RegNetX", &rx), &rx);
+                .sweep(&labelled("RegNetX", rx), rx);
             for (name, r) in designs.iter().filter(|(n, _)| names.contains(&n.as_str())) {
                 fig = fig.sweep(&labelled(name, r), r);
             }
@@ -265,8 +270,7 @@ fn secondary_figures(
             ));
         save(&row, out, "designs")?;
     }
-    generalisation_figure(out, data, chain)?;
-    trend_figures(out, data)
+    Ok(())
 }
 
 /// Fig. 10: RegNetX against AnyNetX_A and _E in the evidence's setting and in every
@@ -275,17 +279,14 @@ fn generalisation_figure(
     out: &std::path::Path,
     data: &regnet_lab::train::ImageData,
     chain: &[(String, SweepResults)],
+    rx: &SweepResults,
 ) -> Result<()> {
     use regnet_lab::plot::Row;
-    let labelled = |name: &str, r: &SweepResults| format!("{name} (n = {})", r.errors().len());
-    let regnetx = precomputed::regnet_x_variants().remove(0);
-    let rx = precomputed::committed("regnetx", &regnetx, data)?
-        .context("no committed cpu-budget sweep of RegNetX")?;
     let base = EdfPlot::new()
         .title("RegNetX vs AnyNetX_A and _E: 1-6 MF, 3 stages")
         .sweep(&labelled("AnyNetX_A", &chain[0].1), &chain[0].1)
         .sweep(&labelled("AnyNetX_E", &chain[4].1), &chain[4].1)
-        .sweep(&labelled("RegNetX", &rx), &rx);
+        .sweep(&labelled("RegNetX", rx), rx);
     let mut panels = Row::new().columns(2).with(base);
     let mut drawn = 0;
     for setting in precomputed::generalisation()? {
@@ -313,7 +314,6 @@ fn trend_figures(out: &std::path::Path, data: &regnet_lab::train::ImageData) -> 
     use regnet_lab::plot::{Row, TrendPlot};
     use regnet_lab::space::Property;
     use regnet_lab::stats::GoodRangeOptions;
-    let labelled = |name: &str, r: &SweepResults| format!("{name} (n = {})", r.errors().len());
     let mut families = Vec::new();
     for (family, spaces) in precomputed::trends() {
         families.push((family, committed_group("trends", spaces, data)?));
