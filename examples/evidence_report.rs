@@ -17,7 +17,7 @@ use std::path::Path;
 use regnet_lab::budget::Budget;
 use regnet_lab::findings::{
     FindingsOptions, findings, paper_alternative_claims, paper_claims, paper_constraint_claims,
-    paper_design_claims, paper_generalisation_claims, paper_se_claims,
+    paper_design_claims, paper_generalisation_claims, paper_se_claims, paper_trend_claims,
 };
 use regnet_lab::stats::{
     CompareOptions, Edf, PowerOptions, compare_paired, ks_2samp, ks_plan_from_pilots,
@@ -248,7 +248,7 @@ fn space_table(
 }
 
 /// The secondary sweeps (every group of `precomputed::secondary()`) beside the evidence they are
-/// compared with, and the findings rows of Figs. 7, 10, 13 and 14; a space with no committed
+/// compared with, and the findings rows of Figs. 7, 10, 11, 13 and 14; a space with no committed
 /// sweep shows 0 runs and its rows say "no sweep".
 fn secondary() -> Result<(), Error> {
     let data = Budget::Cpu.data()?;
@@ -259,6 +259,10 @@ fn secondary() -> Result<(), Error> {
     let sets = [
         ("Alternatives (Fig. 7)", paper_alternative_claims()),
         ("Generalisation (Fig. 10)", paper_generalisation_claims()?),
+        (
+            "Parameter trends of RegNetX (Fig. 11)",
+            paper_trend_claims(),
+        ),
         ("Constrained RegNetX (Fig. 13)", paper_constraint_claims()),
         (
             "Alternate designs and resolution (Fig. 14 left, middle)",

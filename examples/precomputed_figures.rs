@@ -308,7 +308,7 @@ fn generalisation_figure(
     Ok(())
 }
 
-/// Figs. 11, 13 and 14 (right) from group `trends`: the good ranges of depth, wm and g of
+/// Figs. 11, 13 and 14 (right) from group `trends`: the good ranges of depth, b, wm and g of
 /// RegNetX by regime, RegNetX constrained against RegNetX, and RegNetY against RegNetX.
 fn trend_figures(out: &std::path::Path, data: &regnet_lab::train::ImageData) -> Result<()> {
     use regnet_lab::plot::{Row, TrendPlot};
@@ -322,25 +322,16 @@ fn trend_figures(out: &std::path::Path, data: &regnet_lab::train::ImageData) -> 
     if regnetx.len() >= 2 {
         let refs: Vec<&SweepResults> = regnetx.iter().map(|(_, r)| r).collect();
         let opts = GoodRangeOptions::default();
-        let row = Row::new()
-            .with(TrendPlot::good_ranges(
-                Property::Depth,
-                "RegNetX",
-                &refs,
-                &opts,
-            ))
-            .with(TrendPlot::good_ranges(
-                Property::Wm,
-                "RegNetX",
-                &refs,
-                &opts,
-            ))
-            .with(TrendPlot::good_ranges(
-                Property::GroupWidth,
-                "RegNetX",
-                &refs,
-                &opts,
-            ));
+        // Two panels a row, as in the notebook: four side by side would not fit a cell.
+        let mut row = Row::new().columns(2);
+        for property in [
+            Property::Depth,
+            Property::BottleneckRatio,
+            Property::Wm,
+            Property::GroupWidth,
+        ] {
+            row = row.with(TrendPlot::good_ranges(property, "RegNetX", &refs, &opts));
+        }
         save(&row, out, "trend_bands")?;
     }
     let constrained = committed_group("trends", precomputed::regnet_x_constrained()?, data)?;

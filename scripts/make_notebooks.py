@@ -519,8 +519,9 @@ The paper sweeps RegNetX in several flop regimes and plots, for the best models 
 their depth, width multiplier wm, group width and bottleneck ratio against flops. It finds depth
 ≈ 20 blocks across regimes, wm ≈ 2.5, b = 1 and growing group width. Here: three small regimes
 at 28×28 (0.5–1.5, 1.5–4 and 4–10 MF), RegNetX and RegNetY (X + squeeze-excitation),
-`precomputed::trends()`, RegNetX constrained in the same regimes (Figure 13) and SE across
-them (Figure 14, right). At `cpu` budget the cells read the committed sweeps of group `trends`
+`precomputed::trends()`, with depth and b left open (d ∈ [6, 40], b ∈ {1, 2, 4}, beside the
+small ranges' widths) so that the paper's b = 1 and d ≈ 20 can emerge rather than be imposed;
+RegNetX constrained in the same regimes (Figure 13) and SE across them (Figure 14, right). At `cpu` budget the cells read the committed sweeps of group `trends`
 (`regnet-lab evidence trends`) and say so where none is committed yet; at `smoke` and `gpu`
 budgets they train them.
 """),
@@ -544,11 +545,14 @@ for (family, spaces) in precomputed::trends() {
     by_family.push((family.to_string(), sweeps));
 }"""),
     md("""
-Per regime, the bootstrap good range of a property among the best RegNetX models (the band of
-Figure 2, computed in each regime: 95 % range as a bar, median as the point), against the
-regime's median flops, with a least-squares trend through the medians (Figure 11 style). A
-bar that spans most of the sampled range says the regime's sweep cannot locate the good
-value at its n; the models each regime rests on are printed above.
+## Parameter trends of RegNetX (Figure 11)
+
+Per regime, the bootstrap good range of depth, b, wm and g among the best RegNetX models (the
+band of Figure 2, computed in each regime: 95 % range as a bar, median as the point), against
+the regime's median flops, with a least-squares trend through the medians. A bar that spans
+most of the sampled range says the regime's sweep cannot locate the good value at its n; the
+models each regime rests on are printed above the figure, and the findings table below it
+tests the paper's b = 1, d ≈ 20 and wm ≈ 2.5 in every regime.
 """),
     code("""{
     // A block: borrowed variables cannot persist between evcxr cells.
@@ -563,12 +567,15 @@ value at its n; the models each regime rests on are printed above.
         let r = precomputed::results(budget, "regnetx", &precomputed::regnet_x_variants()[0], &data, budget.out_dir("notebook-03", &precomputed::regnet_x_variants()[0]))?;
         Row::new().with(TrendPlot::good_ranges(Property::Depth, "RegNetX, 1-6 MF evidence only (no regime sweeps committed)", &[&r], &opts))
     } else {
-        Row::new()
-            .with(TrendPlot::good_ranges(Property::Depth, family, &refs, &opts))
-            .with(TrendPlot::good_ranges(Property::Wm, family, &refs, &opts))
-            .with(TrendPlot::good_ranges(Property::GroupWidth, family, &refs, &opts))
+        // Two panels a row: four side by side would not fit a notebook cell.
+        let mut row = Row::new().columns(2);
+        for property in [Property::Depth, Property::BottleneckRatio, Property::Wm, Property::GroupWidth] {
+            row = row.with(TrendPlot::good_ranges(property, family, &refs, &opts));
+        }
+        row
     }
 }""", "figure"),
+    code("""findings(&paper_trend_claims(), &by_family[0].1, &FindingsOptions::default())?"""),
     md("""
 ## Squeeze-excitation across regimes (Figure 14, right)
 
@@ -598,10 +605,10 @@ fig""", "figure"),
 
 After its trends the paper restricts RegNetX further: b = 1, d ≤ 40, wm ≥ 2, and parameters
 and activations limited, which gives faster, lighter models; it finds the constrained space
-better in every flop regime. Here, per regime: b = 1 and d ≤ 16 as the small ranges already
-have, wm ≥ 2, and parameters and activations at most the medians of 200 untrained draws of the
-regime's RegNetX (`precomputed::regnet_x_constrained()`; our rule, as the paper sets its limits
-from fits to its best models). Each regime's constrained EDF is drawn beside its RegNetX, with
+better in every flop regime. Here, per regime: b = 1, wm ≥ 2 (d ≤ 40 is already the trend
+ranges' bound), and parameters and activations at most the medians of 200 untrained draws of
+the regime's RegNetX with b = 1 and wm ≥ 2 (`precomputed::regnet_x_constrained()`; our rule,
+as the paper sets its limits from fits to its best models). Each regime's constrained EDF is drawn beside its RegNetX, with
 findings rows. At `cpu` budget this reads the committed sweeps of group `trends`.
 """),
     code("""let mut constrained: Vec<(String, SweepResults)> = by_family[0].1.clone();

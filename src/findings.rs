@@ -320,6 +320,38 @@ pub fn paper_constraint_claims() -> Vec<Claim> {
         .collect()
 }
 
+/// The paper's parameter trends of RegNetX (Fig. 11) as claims about the good models of each
+/// of `sweep::precomputed::TREND_REGIMES` (spaces of `trends()`, e.g. `RegNetX 4-10 MF`): in
+/// every regime the best models have b = 1, a depth of about 20 blocks and wm ≈ 2.5. (Its
+/// fourth trend, g, wa and w0 growing with the flops, is a slope across regimes, which the
+/// trend figure shows rather than a claim per regime.)
+///
+/// ```
+/// let claims = regnet_lab::findings::paper_trend_claims();
+/// assert_eq!(claims.len(), 9);
+/// assert_eq!(claims[0].text(), "good RegNetX models at 0.5-1.5 MF have b = 1");
+/// ```
+pub fn paper_trend_claims() -> Vec<Claim> {
+    use crate::sweep::precomputed::{TREND_REGIMES, regime_label};
+    let trends = [
+        ("b = 1", Property::BottleneckRatio, 1.0),
+        ("depth ≈ 20", Property::Depth, 20.0),
+        ("wm ≈ 2.5", Property::Wm, 2.5),
+    ];
+    TREND_REGIMES
+        .iter()
+        .flat_map(|&(lo, hi)| {
+            let r = regime_label(lo, hi);
+            trends.map(|(what, property, value)| Claim::GoodModels {
+                text: format!("good RegNetX models at {r} have {what}"),
+                space: format!("RegNetX {r}"),
+                property,
+                expected: Expected::Near { value },
+            })
+        })
+        .collect()
+}
+
 /// The verdict on one claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

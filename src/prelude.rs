@@ -7,6 +7,7 @@ pub use crate::data::{Augment, Normalize};
 pub use crate::findings::{
     Claim, Expect, Findings, FindingsOptions, findings, paper_alternative_claims, paper_claims,
     paper_constraint_claims, paper_design_claims, paper_generalisation_claims, paper_se_claims,
+    paper_trend_claims,
 };
 pub use crate::model::{AnyNet, ModelConfig};
 pub use crate::plot::{

@@ -150,6 +150,31 @@ impl RegNetRanges {
             num_stages: (2, 3),
         }
     }
+    /// The small ranges with depth and bottleneck ratio left open: d ∈ [6, 40], b ∈ {1, 2, 4}
+    /// and wa ∈ [1, 64], the rest as [`small`](Self::small). For the parameter trends (paper §4,
+    /// Fig. 11), which ask where good models' b and d lie: the paper's answers (b = 1, d ≈ 20)
+    /// must be able to emerge, so the ranges may not impose them. 40 is the paper's own later
+    /// bound on d. The slope starts at 1 (the paper's initial space allows any wa > 0) because
+    /// with wa ≥ 8, at most three stages and a few MF at 28×28, a model deeper than about 16
+    /// blocks widens past three stages or past the flop window, so a wider depth range alone
+    /// would still draw almost only shallow models.
+    ///
+    /// ```
+    /// use regnet_lab::space::RegNetRanges;
+    /// let open = RegNetRanges::small_open();
+    /// assert_eq!(open.depth, (6, 40));
+    /// assert_eq!(open.bottleneck_ratios, [1.0, 2.0, 4.0]);
+    /// assert_eq!(open.wa, (1.0, 64.0));
+    /// assert_eq!(open.wm, RegNetRanges::small().wm);
+    /// ```
+    pub fn small_open() -> Self {
+        RegNetRanges {
+            depth: (6, 40),
+            wa: (1.0, 64.0),
+            bottleneck_ratios: vec![1.0, 2.0, 4.0],
+            ..Self::small()
+        }
+    }
 }
 
 /// What a design space draws from.

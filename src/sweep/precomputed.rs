@@ -311,9 +311,12 @@ pub fn regime_label(lo: u64, hi: u64) -> String {
     format!("{}-{} MF", mf(lo), mf(hi))
 }
 
-/// RegNetX and RegNetY in the [`TREND_REGIMES`] with the evidence's small ranges: the
-/// parameter trends of paper Fig. 11 and squeeze-excitation across regimes (Fig. 14, right).
-/// Returned as (family, [one space per regime]), named e.g. `RegNetX 4-10 MF`.
+/// RegNetX and RegNetY in the [`TREND_REGIMES`], with the small ranges' w0, wm and group
+/// widths but depth and bottleneck ratio left open ([`RegNetRanges::small_open`]: d ∈ [6, 40],
+/// b ∈ {1, 2, 4}, and wa from 1 so that deep models fit the windows): the parameter trends of
+/// paper Fig. 11, which ask where good models' d and b lie, and squeeze-excitation across
+/// regimes (Fig. 14, right). Returned as (family, [one space per regime]), named e.g.
+/// `RegNetX 4-10 MF`.
 pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
     [
         ("RegNetX", DesignSpace::regnet_x()),
@@ -322,7 +325,7 @@ pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
     .into_iter()
     .map(|(family, space)| {
         let base = space
-            .with_regnet_ranges(RegNetRanges::small())
+            .with_regnet_ranges(RegNetRanges::small_open())
             .expect("a RegNet space")
             .with_template(NetTemplate::fashion_mnist());
         let spaces = TREND_REGIMES
@@ -343,32 +346,40 @@ pub fn trends() -> Vec<(&'static str, Vec<DesignSpace>)> {
 pub const CONSTRAINT_DRAWS: u64 = 200;
 
 /// RegNetX constrained as the paper does after its trends (§4, Fig. 13), in each of the
-/// [`TREND_REGIMES`]: b = 1 and d ≤ 16 as the small ranges already have, wm ≥ 2, and parameters
-/// and activations limited. The paper limits them by fits to its best models; here the limits
-/// are the medians over the first [`CONSTRAINT_DRAWS`] untrained draws of the regime's RegNetX
-/// (seed 0), rounded to two significant digits: the lighter half of each regime, chosen before
-/// any training. The paper finds the constrained space as good or better in every regime.
-/// Named e.g. `RegNetX constrained 4-10 MF`; index for index they are separate draws, not a
-/// subset of the RegNetX sweep.
+/// [`TREND_REGIMES`]: b = 1, wm ≥ 2 (d ≤ 40 is already the trend ranges' bound), and
+/// parameters and activations limited. The paper limits them by fits to its best models; here
+/// the limits are the medians over the first [`CONSTRAINT_DRAWS`] untrained draws (seed 0) of
+/// the regime's RegNetX with b = 1 and wm ≥ 2, rounded to two significant digits: the lighter
+/// half of what the structural restrictions leave, chosen before any training. The paper finds
+/// the constrained space as good or better in every regime. Named e.g. `RegNetX constrained
+/// 4-10 MF`; index for index they are separate draws, not a subset of the RegNetX sweep.
 pub fn regnet_x_constrained() -> Result<Vec<DesignSpace>, SpaceError> {
     let (_, regnetx) = trends().swap_remove(0);
     regnetx
         .into_iter()
         .zip(TREND_REGIMES)
         .map(|(space, (lo, hi))| {
-            let draws = space.samples(0, CONSTRAINT_DRAWS as usize)?;
+            // The paper's structural restrictions first; the limits then keep the lighter half
+            // of what they leave.
+            let structural = space
+                .refine(Constraint::Range {
+                    property: Property::BottleneckRatio,
+                    min: 1.0,
+                    max: 1.0,
+                })
+                .refine(Constraint::Range {
+                    property: Property::Wm,
+                    min: 2.0,
+                    max: RegNetRanges::small_open().wm.1,
+                });
+            let draws = structural.samples(0, CONSTRAINT_DRAWS as usize)?;
             let median = |p: Property| {
                 let mut v: Vec<f64> = draws.iter().filter_map(|s| s.property(p)).collect();
                 v.sort_by(f64::total_cmp);
                 two_significant_digits(v[v.len() / 2])
             };
             let (params, acts) = (median(Property::Params), median(Property::Acts));
-            Ok(space
-                .refine(Constraint::Range {
-                    property: Property::Wm,
-                    min: 2.0,
-                    max: RegNetRanges::small().wm.1,
-                })
+            Ok(structural
                 .refine(Constraint::Range {
                     property: Property::Params,
                     min: 0.0,

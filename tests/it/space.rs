@@ -740,7 +740,7 @@ fn alternate_designs_sample_what_their_names_say() {
 fn claims_name_committed_spaces() {
     use regnet_lab::findings::{
         Claim, paper_alternative_claims, paper_claims, paper_constraint_claims,
-        paper_design_claims, paper_generalisation_claims, paper_se_claims,
+        paper_design_claims, paper_generalisation_claims, paper_se_claims, paper_trend_claims,
     };
     use regnet_lab::sweep::precomputed;
     let spaces: Vec<String> = precomputed::evidence()
@@ -755,7 +755,8 @@ fn claims_name_committed_spaces() {
         .chain(paper_design_claims())
         .chain(paper_generalisation_claims().unwrap())
         .chain(paper_se_claims())
-        .chain(paper_constraint_claims());
+        .chain(paper_constraint_claims())
+        .chain(paper_trend_claims());
     for claim in claims {
         let names = match &claim {
             Claim::Compare { a, b, .. } => vec![a.clone(), b.clone()],
@@ -855,7 +856,8 @@ fn template_blocks_are_checked() {
 }
 
 /// The regime sweeps of the trends: RegNetX and RegNetY (with SE) in three windows, named by
-/// family and window, each sample inside its window.
+/// family and window, each sample inside its window, with depths beyond the small ranges' 16
+/// and every b of {1, 2, 4}.
 #[test]
 fn trend_regimes_are_named_and_sampled_by_window() {
     use regnet_lab::sweep::precomputed;
@@ -878,18 +880,37 @@ fn trend_regimes_are_named_and_sampled_by_window() {
     for (family, spaces) in &trends {
         for space in spaces {
             let (lo, hi) = space.regime().unwrap().flops.unwrap();
-            for i in 0..4 {
-                let s = space.sample(0, i).unwrap();
+            let draws = space.samples(0, 48).unwrap();
+            for s in &draws {
                 assert!((lo..=hi).contains(&s.complexity.flops), "{}", space.name());
                 assert_eq!(s.spec.se_ratio().is_some(), *family == "RegNetY");
+            }
+            // Depth and b are left open, so the trends can find where good models have them.
+            let depths: Vec<f64> = draws
+                .iter()
+                .map(|s| s.property(Property::Depth).unwrap())
+                .collect();
+            assert!(
+                depths.iter().any(|&d| d > 16.0),
+                "{}: {depths:?}",
+                space.name()
+            );
+            for b in [1.0, 2.0, 4.0] {
+                assert!(
+                    draws
+                        .iter()
+                        .any(|s| s.property(Property::BottleneckRatio) == Some(b)),
+                    "{}: no b = {b}",
+                    space.name()
+                );
             }
         }
     }
 }
 
-/// RegNetX constrained (paper Fig. 13): per trend regime, wm ≥ 2 and parameters and
-/// activations at most the medians of the regime's own untrained draws, so roughly the lighter
-/// quarter to half of each regime; every sample obeys all three and stays in its window.
+/// RegNetX constrained (paper Fig. 13): per trend regime, b = 1, wm ≥ 2, and parameters and
+/// activations at most the medians of the regime's untrained draws with b = 1 and wm ≥ 2, so
+/// about half of those below each limit; every sample obeys all four and stays in its window.
 #[test]
 fn constrained_regnetx_keeps_the_lighter_models_of_each_regime() {
     use regnet_lab::sweep::precomputed;
@@ -912,9 +933,19 @@ fn constrained_regnetx_keeps_the_lighter_models_of_each_regime() {
                 .unwrap()
         };
         let (params, acts) = (limit(Property::Params), limit(Property::Acts));
-        let draws = x.samples(0, 200).unwrap();
+        // The regime's RegNetX draws that the structural restrictions keep (b = 1, wm ≥ 2).
+        let draws: Vec<_> = x
+            .samples(0, 3000)
+            .unwrap()
+            .into_iter()
+            .filter(|s| {
+                s.property(Property::BottleneckRatio) == Some(1.0)
+                    && s.property(Property::Wm).unwrap() >= 2.0
+            })
+            .collect();
+        assert!(draws.len() >= 100, "{}: {}", c.name(), draws.len());
         let share = |p: Property, l: f64| {
-            draws.iter().filter(|s| s.property(p).unwrap() <= l).count() as f64 / 200.0
+            draws.iter().filter(|s| s.property(p).unwrap() <= l).count() as f64 / draws.len() as f64
         };
         // Medians rounded to two digits: close to half of the draws below each limit.
         assert!(
@@ -930,6 +961,7 @@ fn constrained_regnetx_keeps_the_lighter_models_of_each_regime() {
         let (lo, hi) = c.regime().unwrap().flops.unwrap();
         for s in c.samples(0, 8).unwrap() {
             assert!(s.property(Property::Wm).unwrap() >= 2.0);
+            assert_eq!(s.property(Property::BottleneckRatio), Some(1.0));
             assert!(s.complexity.params as f64 <= params && s.complexity.acts as f64 <= acts);
             assert!((lo..=hi).contains(&s.complexity.flops));
         }
