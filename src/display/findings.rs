@@ -59,3 +59,61 @@ impl Findings {
         s
     }
 }
+
+impl Findings {
+    /// The table in words, for the reading beside a notebook's figure: which of the paper's
+    /// claims these sweeps reproduce, contradict or leave undecided, each with its effect and
+    /// the models it rests on. Written from the rows, so the words always describe the data the
+    /// cell ran on, at any budget and any n.
+    ///
+    /// ```
+    /// use regnet_lab::findings::{FindingsOptions, findings, paper_design_claims};
+    /// // No sweeps at all: every claim lacks its spaces, and the reading says so.
+    /// let table = findings(&paper_design_claims(), &[], &FindingsOptions::default())?;
+    /// assert!(table.reading().starts_with("No sweep yet for: RegNetX (b = 1)"));
+    /// # Ok::<(), regnet_lab::stats::StatsError>(())
+    /// ```
+    pub fn reading(&self) -> String {
+        use crate::findings::Verdict;
+        let groups = [
+            (Verdict::Reproduced, "Reproduced on this data"),
+            (Verdict::Contradicted, "Contradicted by this data"),
+            (Verdict::Undecided, "Undecided at this n"),
+            (Verdict::Missing, "No sweep yet for"),
+        ];
+        let mut sentences = Vec::new();
+        for (verdict, label) in groups {
+            let items: Vec<String> = self
+                .rows
+                .iter()
+                .filter(|r| r.verdict == verdict)
+                .map(|r| match (&r.comparison, &r.good_range) {
+                    (Some(c), _) => format!(
+                        "{} (Δ mean {} error points, n = {} / {})",
+                        r.claim.text(),
+                        r.mean_diff().map_or("–".into(), |i| i.to_string()),
+                        c.n_a,
+                        c.n_b
+                    ),
+                    (None, Some(g)) => {
+                        let (lo, hi) = r.sampled.unwrap_or((f64::NAN, f64::NAN));
+                        format!(
+                            "{} (good range [{:.2}, {:.2}] of the sampled {:.2}–{:.2}, n = {})",
+                            r.claim.text(),
+                            g.low,
+                            g.high,
+                            lo,
+                            hi,
+                            r.good_n.unwrap_or(0)
+                        )
+                    }
+                    (None, None) => r.claim.text().to_string(),
+                })
+                .collect();
+            if !items.is_empty() {
+                sentences.push(format!("{label}: {}.", items.join("; ")));
+            }
+        }
+        sentences.join(" ")
+    }
+}

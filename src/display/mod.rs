@@ -227,9 +227,10 @@ pub fn tables_blocks(tables: &[Table]) -> String {
 }
 
 impl crate::findings::Findings {
-    /// Show as a Markdown table in an evcxr notebook.
+    /// Show in an evcxr notebook: the Markdown table, then the same in words
+    /// ([`reading`](crate::findings::Findings::reading)).
     pub fn evcxr_display(&self) {
-        let md = self.to_markdown();
+        let md = format!("{}\n{}\n", self.to_markdown(), self.reading());
         emit(&[("text/markdown", &md), ("text/plain", &md)]);
     }
 }

@@ -611,4 +611,20 @@ fn findings_follow_planted_effects() {
         md.contains("contradicted") && md.contains("no sweep"),
         "{md}"
     );
+    // The reading names every claim once, under its verdict, with its effect and n.
+    let reading = table.reading();
+    assert!(
+        reading.starts_with("Reproduced on this data: B vs A (Δ mean"),
+        "{reading}"
+    );
+    assert!(
+        reading.contains("Contradicted by this data: D vs C (Δ mean +2.00"),
+        "{reading}"
+    );
+    assert!(reading.contains("n = 120 / 120"), "{reading}");
+    assert!(
+        reading.ends_with("No sweep yet for: missing vs A."),
+        "{reading}"
+    );
+    assert!(!reading.contains("Undecided"), "{reading}");
 }
