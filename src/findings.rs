@@ -10,8 +10,9 @@
 //!   above zero); **reproduced** when the interval's upper end is below the equivalence margin
 //!   ([`FindingsOptions::margin`], error points); else undecided.
 //! - "good models have property P in R": the bootstrap good range of P among the best models
-//!   (paper Figure 2's band) — contradicted when it excludes R; reproduced when it agrees with R
-//!   and spans less than [`GOOD_RANGE_MAX_SHARE`] of the sampled range; otherwise undecided.
+//!   (paper Figure 2's band) — undecided when the sweep drew no model in R; else contradicted
+//!   when the band excludes R; reproduced when it agrees with R and spans less than
+//!   [`GOOD_RANGE_MAX_SHARE`] of the sampled range; otherwise undecided.
 //!
 //! The mean intervals are paired by sample index where both sweeps share the sample seed (valid
 //! for any two sweeps drawn index by index from one seed, and tighter where they share models).
@@ -544,6 +545,15 @@ pub const GOOD_RANGE_MAX_SHARE: f64 = 0.75;
 
 /// The rule for a good-models claim (module docs).
 fn good_models_verdict(g: &GoodRange, expected: Expected, sampled: (f64, f64)) -> Verdict {
+    // A sweep that drew no model with the value (or beyond it) cannot say whether good models
+    // have it: a few models that all miss b = 1 do not contradict "b = 1 is best".
+    let drawn = match expected {
+        Expected::Near { value } => sampled.0 <= value && value <= sampled.1,
+        Expected::Above { value } => sampled.1 > value,
+    };
+    if !drawn {
+        return Verdict::Undecided;
+    }
     // A band over most of what was sampled says little about where good models are.
     let covers_all = g.high - g.low >= GOOD_RANGE_MAX_SHARE * (sampled.1 - sampled.0);
     match expected {
@@ -652,6 +662,15 @@ mod tests {
             good_models_verdict(&g(1.5, 3.0), near, (1.5, 3.0)),
             Undecided
         );
+        // No model drawn at 2.5: three models between 1.56 and 2.43 decide nothing.
+        assert_eq!(
+            good_models_verdict(&g(1.56, 2.43), near, (1.56, 2.43)),
+            Undecided
+        );
+        assert_eq!(
+            good_models_verdict(&g(1.6, 1.7), near, (1.5, 2.4)),
+            Undecided
+        );
         let above = Expected::Above { value: 1.0 };
         assert_eq!(
             good_models_verdict(&g(8.0, 32.0), above, (1.0, 64.0)),
@@ -663,6 +682,10 @@ mod tests {
         );
         assert_eq!(
             good_models_verdict(&g(1.0, 16.0), above, (1.0, 64.0)),
+            Undecided
+        );
+        assert_eq!(
+            good_models_verdict(&g(1.0, 1.0), above, (1.0, 1.0)),
             Undecided
         );
     }
