@@ -16,8 +16,9 @@ use std::path::Path;
 
 use regnet_lab::budget::Budget;
 use regnet_lab::findings::{
-    FindingsOptions, findings, paper_alternative_claims, paper_claims, paper_constraint_claims,
-    paper_design_claims, paper_generalisation_claims, paper_se_claims, paper_trend_claims,
+    Claim, FindingsOptions, findings, paper_alternative_claims, paper_claims,
+    paper_constraint_claims, paper_design_claims, paper_generalisation_claims, paper_se_claims,
+    paper_trend_claims,
 };
 use regnet_lab::stats::{
     CompareOptions, Edf, PowerOptions, compare_paired, ks_2samp, ks_plan_from_pilots,
@@ -271,7 +272,13 @@ fn secondary() -> Result<(), Error> {
         ("SE across regimes (Fig. 14 right)", paper_se_claims()),
     ];
     for (title, claims) in sets {
-        println!("\n### {title}; effects are B − A in error points\n");
+        let compares = claims.iter().any(|c| matches!(c, Claim::Compare { .. }));
+        let units = if compares {
+            "; effects are B − A in error points"
+        } else {
+            ""
+        };
+        println!("\n### {title}{units}\n");
         let rows = findings(&claims, &sweeps, &FindingsOptions::default())?;
         print!("{}", rows.to_markdown());
     }
