@@ -58,9 +58,7 @@ impl Findings {
         }
         s
     }
-}
 
-impl Findings {
     /// The table in words, for the reading beside a notebook's figure: which of the paper's
     /// claims these sweeps reproduce, contradict or leave undecided, each with its effect and
     /// the models it rests on. Written from the rows, so the words always describe the data the
