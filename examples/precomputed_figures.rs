@@ -68,7 +68,7 @@ fn main() -> Result<()> {
     evidence_figures(&out, &sweeps, &rx)?;
     secondary_figures(&out, &data, &sweeps, &rx)?;
     generalisation_figure(&out, &data, &sweeps, &rx)?;
-    trend_figures(&out, &data)?;
+    trend_figures(&out, &data, &rx)?;
     println!(
         "wrote {}/: anynetx_edf, suggest, shared_b_g, good_bad_c, efit_vs_error, regnetx_vs_anynetx, zoo_widths, and alternatives, designs, generalisation, trend_bands, constrained, se_by_regime where committed (.svg, .png)",
         out.display()
@@ -309,9 +309,14 @@ fn generalisation_figure(
 }
 
 /// Figs. 11, 13 and 14 (right) from group `trends`: the good ranges of depth, b, wm and g of
-/// RegNetX by regime, RegNetX constrained against RegNetX, and RegNetY against RegNetX.
-fn trend_figures(out: &std::path::Path, data: &regnet_lab::train::ImageData) -> Result<()> {
-    use regnet_lab::plot::{Row, TrendPlot};
+/// RegNetX by regime, RegNetX constrained against RegNetX, and RegNetY against RegNetX (with the
+/// evidence's `rx` and its RegNetY as the first SE panel), one EDF panel per regime.
+fn trend_figures(
+    out: &std::path::Path,
+    data: &regnet_lab::train::ImageData,
+    rx: &SweepResults,
+) -> Result<()> {
+    use regnet_lab::plot::{Row, TrendPlot, edf_by_regime};
     use regnet_lab::space::Property;
     use regnet_lab::stats::GoodRangeOptions;
     let mut families = Vec::new();
@@ -336,18 +341,22 @@ fn trend_figures(out: &std::path::Path, data: &regnet_lab::train::ImageData) -> 
     }
     let constrained = committed_group("trends", precomputed::regnet_x_constrained()?, data)?;
     if !constrained.is_empty() {
-        let mut fig = EdfPlot::new().title("RegNetX vs RegNetX constrained, by regime");
-        for (name, r) in regnetx.iter().chain(&constrained) {
-            fig = fig.sweep(&labelled(name, r), r);
-        }
-        save(&fig, out, "constrained")?;
+        let both: Vec<(String, SweepResults)> =
+            regnetx.iter().chain(&constrained).cloned().collect();
+        save(&edf_by_regime(&both, vec![]), out, "constrained")?;
     }
     if !families[1].1.is_empty() {
-        let mut fig = EdfPlot::new().title("RegNetX (X) vs RegNetY (X + SE), by regime");
-        for (name, r) in regnetx.iter().chain(&families[1].1) {
-            fig = fig.sweep(&labelled(name, r), r);
-        }
-        save(&fig, out, "se_by_regime")?;
+        // The evidence's own regime first: its RegNetX and RegNetY.
+        let y = precomputed::regnet_y();
+        let ry = precomputed::committed("regnety", &y, data)?
+            .context("no committed cpu-budget sweep of RegNetY")?;
+        let evidence = EdfPlot::new()
+            .title("1-6 MF (the evidence)")
+            .sweep(&labelled("RegNetX", rx), rx)
+            .sweep(&labelled("RegNetY", &ry), &ry);
+        let both: Vec<(String, SweepResults)> =
+            regnetx.iter().chain(&families[1].1).cloned().collect();
+        save(&edf_by_regime(&both, vec![evidence]), out, "se_by_regime")?;
     }
     Ok(())
 }

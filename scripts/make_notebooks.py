@@ -580,7 +580,7 @@ tests the paper's b = 1, d ≈ 20 and wm ≈ 2.5 in every regime.
 ## Squeeze-excitation across regimes (Figure 14, right)
 
 RegNetY against RegNetX in every regime that has both, and in the evidence's 1–6 MF regime
-(the committed evidence at `cpu` budget), as EDFs and as findings rows with the rules of
+(the committed evidence at `cpu` budget), as EDFs (one panel per regime) and as findings rows with the rules of
 notebook 01 (Holm's correction over the rows).
 """),
     code("""let x = precomputed::regnet_x_variants().swap_remove(0);
@@ -593,12 +593,12 @@ let mut se: Vec<(String, SweepResults)> = vec![
 for (_, sweeps) in &by_family {
     se.extend(sweeps.iter().cloned());
 }
-let mut fig = EdfPlot::new().title("RegNetX (X) vs RegNetY (X + SE), by regime");
-for (n, r) in &se {
-    let label = if n.ends_with(" MF") { n.clone() } else { format!("{n} 1-6 MF") };
-    fig = fig.sweep(&format!("{label} (n = {})", r.errors().len()), r);
+// One panel per regime, the evidence's own first: six curves in one panel cannot be told apart.
+let mut evidence = EdfPlot::new().title("1-6 MF (the evidence)");
+for (n, r) in &se[..2] {
+    evidence = evidence.sweep(&format!("{n} (n = {})", r.errors().len()), r);
 }
-fig""", "figure"),
+edf_by_regime(&se[2..], vec![evidence])""", "figure"),
     code("""findings(&paper_se_claims(), &se, &FindingsOptions::default())?"""),
     md("""
 ## RegNetX constrained (Figure 13)
@@ -627,11 +627,8 @@ for space in precomputed::regnet_x_constrained()? {
 if constrained.is_empty() {
     println!("nothing to draw: no sweep of group trends is committed yet");
 } else {
-    let mut fig = EdfPlot::new().title("RegNetX vs RegNetX constrained, by regime");
-    for (n, r) in &constrained {
-        fig = fig.sweep(&format!("{n} (n = {})", r.errors().len()), r);
-    }
-    fig.evcxr_display();
+    // One panel per regime: RegNetX and its constrained space side by side.
+    edf_by_regime(&constrained, vec![]).evcxr_display();
 };"""),
     code("""findings(&paper_constraint_claims(), &constrained, &FindingsOptions::default())?"""),
     md("""

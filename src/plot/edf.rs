@@ -57,6 +57,38 @@ pub fn edf<S: AsRef<str>, E: AsRef<[f64]>>(series: &[(S, E)]) -> EdfPlot {
         .fold(EdfPlot::new(), |p, (n, e)| p.errors(n.as_ref(), e.as_ref()))
 }
 
+/// Sweeps named `… <regime>` (e.g. `RegNetX 4-10 MF`) as one EDF panel per flop regime of
+/// `sweep::precomputed::TREND_REGIMES`, titled by the regime, each legend with its n, two panels
+/// a row after the panels in `first`; a regime no sweep is named for is left out. One panel of
+/// six curves cannot be told apart; one per regime can.
+///
+/// ```
+/// use regnet_lab::plot::{EdfPlot, edf_by_regime};
+/// // Nothing committed yet: only the panels given first.
+/// let row = edf_by_regime(&[], vec![EdfPlot::new().title("1-6 MF")]);
+/// assert_eq!(row.panel_count(), 1);
+/// ```
+pub fn edf_by_regime(sweeps: &[(String, SweepResults)], first: Vec<EdfPlot>) -> super::Row {
+    use crate::sweep::precomputed::{TREND_REGIMES, regime_label};
+    let mut row = super::Row::new().columns(2);
+    for panel in first {
+        row = row.with(panel);
+    }
+    for &(lo, hi) in &TREND_REGIMES {
+        let label = regime_label(lo, hi);
+        let mut fig = EdfPlot::new().title(label.as_str());
+        let mut drawn = 0;
+        for (name, r) in sweeps.iter().filter(|(n, _)| n.ends_with(&label)) {
+            fig = fig.sweep(&format!("{name} (n = {})", r.errors().len()), r);
+            drawn += 1;
+        }
+        if drawn > 0 {
+            row = row.with(fig);
+        }
+    }
+    row
+}
+
 impl EdfPlot {
     pub fn new() -> Self {
         EdfPlot {
