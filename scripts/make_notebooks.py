@@ -594,11 +594,14 @@ for (_, sweeps) in &by_family {
     se.extend(sweeps.iter().cloned());
 }
 // One panel per regime, the evidence's own first: six curves in one panel cannot be told apart.
-let mut evidence = EdfPlot::new().title("1-6 MF (the evidence)");
-for (n, r) in &se[..2] {
-    evidence = evidence.sweep(&format!("{n} (n = {})", r.errors().len()), r);
-}
-edf_by_regime(&se[2..], vec![evidence])""", "figure"),
+// In a block: a cell's last expression may not move one of the cell's own variables.
+{
+    let mut evidence = EdfPlot::new().title("1-6 MF (the evidence)");
+    for (n, r) in &se[..2] {
+        evidence = evidence.sweep(&format!("{n} (n = {})", r.errors().len()), r);
+    }
+    edf_by_regime(&se[2..], vec![evidence])
+}""", "figure"),
     code("""findings(&paper_se_claims(), &se, &FindingsOptions::default())?"""),
     md("""
 ## RegNetX constrained (Figure 13)
