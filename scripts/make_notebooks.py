@@ -632,7 +632,7 @@ if constrained.is_empty() {
 } else {
     // One panel per regime: RegNetX and its constrained space side by side.
     edf_by_regime(&constrained, vec![]).evcxr_display();
-};"""),
+};""", "figure"),
     code("""findings(&paper_constraint_claims(), &constrained, &FindingsOptions::default())?"""),
     md("""
 ## Complexity metrics against run time, on this CPU (Figure 12)
