@@ -519,9 +519,11 @@ The paper sweeps RegNetX in several flop regimes and plots, for the best models 
 their depth, width multiplier wm, group width and bottleneck ratio against flops. It finds depth
 ≈ 20 blocks across regimes, wm ≈ 2.5, b = 1 and growing group width. Here: three small regimes
 at 28×28 (0.5–1.5, 1.5–4 and 4–10 MF), RegNetX and RegNetY (X + squeeze-excitation),
-`precomputed::trends()`, with depth and b left open (d ∈ [6, 40], b ∈ {1, 2, 4}, beside the
-small ranges' widths) so that the paper's b = 1 and d ≈ 20 can emerge rather than be imposed;
-RegNetX constrained in the same regimes (Figure 13) and SE across them (Figure 14, right). At `cpu` budget the cells read the committed sweeps of group `trends`
+`precomputed::trends()`, with depth and b left open (d ∈ [6, 40], b ∈ {1, 2, 4}, and wa from
+1 so that deep models fit the flop windows; `RegNetRanges::small_open()`) so that the paper's
+b = 1 and d ≈ 20 can emerge rather than be imposed; RegNetX constrained in the same regimes
+(Figure 13) and SE across them (Figure 14, right). At `cpu` budget the cells read the committed
+sweeps of group `trends`
 (`regnet-lab evidence trends`) and say so where none is committed yet; at `smoke` and `gpu`
 budgets they train them.
 """),
