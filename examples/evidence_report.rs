@@ -272,7 +272,9 @@ fn secondary() -> Result<(), Error> {
         ("SE across regimes (Fig. 14 right)", paper_se_claims()),
     ];
     for (title, claims) in sets {
-        let compares = claims.iter().any(|c| matches!(c, Claim::Compare { .. }));
+        let compares = claims
+            .iter()
+            .any(|c| matches!(c, Claim::Compare { .. } | Claim::WithinSpace { .. }));
         let units = if compares {
             "; effects are B − A in error points"
         } else {

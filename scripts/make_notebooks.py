@@ -554,7 +554,10 @@ band of Figure 2, computed in each regime: 95 % range as a bar, median as the po
 the regime's median flops, with a least-squares trend through the medians. A bar that spans
 most of the sampled range says the regime's sweep cannot locate the good value at its n; the
 models each regime rests on are printed above the figure, and the findings table below it
-tests the paper's b = 1, d ≈ 20 and wm ≈ 2.5 in every regime.
+tests the paper's b = 1, d ≈ 20 and wm ≈ 2.5 in every regime. A flop window keeps few b = 1
+models (they have the most flops per width), so b's band stays wide; the table therefore also
+compares each regime's b = 1 models with its b = 2 and 4 models directly, and gives both
+counts.
 """),
     code("""{
     // A block: borrowed variables cannot persist between evcxr cells.

@@ -1,5 +1,6 @@
 //! The paper's claims about its design spaces, tested on sweeps: each claim names the two spaces
-//! it compares (or a property of one space's good models) and what the paper reports; the
+//! it compares (or a property of one space's good models, or two subsets of one space's models)
+//! and what the paper reports; the
 //! verdict says whether these sweeps reproduce it, contradict it, or cannot decide at their n.
 //!
 //! Rules (docs/findings.md explains them):
@@ -13,6 +14,10 @@
 //!   (paper Figure 2's band) — undecided when the sweep drew no model in R; else contradicted
 //!   when the band excludes R; reproduced when it agrees with R and spans less than
 //!   [`GOOD_RANGE_MAX_SHARE`] of the sampled range; otherwise undecided.
+//! - "within one space, models with P in B are better than those with P in A": the two subsets
+//!   of the sweep's models compared as two spaces are (KS, bootstrap mean interval, Holm), by the
+//!   "B is better than A" rule; undecided when either subset has fewer than
+//!   [`MIN_SUBSET_MODELS`] models.
 //!
 //! The mean intervals are paired by sample index where both sweeps share the sample seed (valid
 //! for any two sweeps drawn index by index from one seed, and tighter where they share models).
@@ -65,6 +70,17 @@ pub enum Claim {
         property: Property,
         expected: Expected,
     },
+    /// Among the models of one `space`, those with `property` in `b` (inclusive bounds) against
+    /// those with it in `a`: a direct test of a trend where the good range is too wide to
+    /// decide (a value the flop window keeps rare, such as b = 1).
+    WithinSpace {
+        text: String,
+        space: String,
+        property: Property,
+        a: (f64, f64),
+        b: (f64, f64),
+        expect: Expect,
+    },
 }
 
 impl Claim {
@@ -80,7 +96,9 @@ impl Claim {
     /// The claim in words.
     pub fn text(&self) -> &str {
         match self {
-            Claim::Compare { text, .. } | Claim::GoodModels { text, .. } => text,
+            Claim::Compare { text, .. }
+            | Claim::GoodModels { text, .. }
+            | Claim::WithinSpace { text, .. } => text,
         }
     }
 }
@@ -321,16 +339,19 @@ pub fn paper_constraint_claims() -> Vec<Claim> {
         .collect()
 }
 
-/// The paper's parameter trends of RegNetX (Fig. 11) as claims about the good models of each
-/// of `sweep::precomputed::TREND_REGIMES` (spaces of `trends()`, e.g. `RegNetX 4-10 MF`): in
-/// every regime the best models have b = 1, a depth of about 20 blocks and wm ≈ 2.5. (Its
-/// fourth trend, g, wa and w0 growing with the flops, is a slope across regimes, which the
-/// trend figure shows rather than a claim per regime.)
+/// The paper's parameter trends of RegNetX (Fig. 11) as claims about the models of each of
+/// `sweep::precomputed::TREND_REGIMES` (spaces of `trends()`, e.g. `RegNetX 4-10 MF`): in
+/// every regime the best models have b = 1, a depth of about 20 blocks and wm ≈ 2.5. Each is a
+/// good-range claim; b = 1 is also tested directly, as b = 1 models against the b = 2 and 4
+/// models of the same sweep, because a flop window keeps few b = 1 models and their good range
+/// stays wide. (Its fourth trend, g, wa and w0 growing with the flops, is a slope across
+/// regimes, which the trend figure shows rather than a claim per regime.)
 ///
 /// ```
 /// let claims = regnet_lab::findings::paper_trend_claims();
-/// assert_eq!(claims.len(), 9);
+/// assert_eq!(claims.len(), 12);
 /// assert_eq!(claims[0].text(), "good RegNetX models at 0.5-1.5 MF have b = 1");
+/// assert_eq!(claims[1].text(), "RegNetX at 0.5-1.5 MF: b = 1 better than b = 2 or 4");
 /// ```
 pub fn paper_trend_claims() -> Vec<Claim> {
     use crate::sweep::precomputed::{TREND_REGIMES, regime_label};
@@ -343,12 +364,28 @@ pub fn paper_trend_claims() -> Vec<Claim> {
         .iter()
         .flat_map(|&(lo, hi)| {
             let r = regime_label(lo, hi);
-            trends.map(|(what, property, value)| Claim::GoodModels {
-                text: format!("good RegNetX models at {r} have {what}"),
-                space: format!("RegNetX {r}"),
-                property,
-                expected: Expected::Near { value },
-            })
+            let space = format!("RegNetX {r}");
+            let mut claims: Vec<Claim> = trends
+                .iter()
+                .map(|&(what, property, value)| Claim::GoodModels {
+                    text: format!("good RegNetX models at {r} have {what}"),
+                    space: space.clone(),
+                    property,
+                    expected: Expected::Near { value },
+                })
+                .collect();
+            claims.insert(
+                1,
+                Claim::WithinSpace {
+                    text: format!("RegNetX at {r}: b = 1 better than b = 2 or 4"),
+                    space,
+                    property: Property::BottleneckRatio,
+                    a: (2.0, 4.0),
+                    b: (1.0, 1.0),
+                    expect: Expect::Better,
+                },
+            );
+            claims
         })
         .collect()
 }
@@ -415,6 +452,8 @@ pub struct Finding {
     pub good_range: Option<GoodRange>,
     /// Models the good range rests on, and the property's sampled range.
     pub good_n: Option<usize>,
+    /// Models in subsets A and B, for claims within one space (also when too few to compare).
+    pub subset_n: Option<(usize, usize)>,
     pub sampled: Option<(f64, f64)>,
     pub verdict: Verdict,
 }
@@ -461,6 +500,7 @@ pub fn findings(
             p_adjusted: None,
             good_range: None,
             good_n: None,
+            subset_n: None,
             sampled: None,
             verdict: Verdict::Missing,
         };
@@ -497,6 +537,22 @@ pub fn findings(
                     row.sampled = Some((lo, hi));
                 }
             }
+            Claim::WithinSpace {
+                space,
+                property,
+                a,
+                b,
+                ..
+            } => {
+                if let Some(r) = get(space) {
+                    let (ea, eb) = subsets(r, *property, *a, *b);
+                    row.subset_n = Some((ea.len(), eb.len()));
+                    row.verdict = Verdict::Undecided;
+                    if ea.len().min(eb.len()) >= MIN_SUBSET_MODELS {
+                        row.comparison = Some(compare_spaces(&ea, &eb, &opts.compare)?);
+                    }
+                }
+            }
         }
         rows.push(row);
     }
@@ -518,7 +574,7 @@ pub fn findings(
     for (k, p_adj) in adjust_pvalues(&p, opts.correction).into_iter().enumerate() {
         let row = &mut rows[tested[k]];
         row.p_adjusted = Some(p_adj);
-        if let Claim::Compare { expect, .. } = &row.claim {
+        if let Claim::Compare { expect, .. } | Claim::WithinSpace { expect, .. } = &row.claim {
             let diff = row.mean_diff().expect("a comparison has a mean difference");
             row.verdict = compare_verdict(*expect, diff, p_adj < opts.alpha, opts.margin);
         }
@@ -564,6 +620,30 @@ fn good_models_verdict(g: &GoodRange, expected: Expected, sampled: (f64, f64)) -
         Expected::Above { value } if g.low > value => Verdict::Reproduced,
         Expected::Above { .. } => Verdict::Undecided,
     }
+}
+
+/// A claim within one space is tested only when both its subsets have at least this many
+/// models: fewer make the KS test and the bootstrap interval meaningless.
+pub const MIN_SUBSET_MODELS: usize = 5;
+
+/// The errors of `r`'s models with `property` in `a` and in `b` (inclusive bounds).
+fn subsets(
+    r: &SweepResults,
+    property: Property,
+    a: (f64, f64),
+    b: (f64, f64),
+) -> (Vec<f64>, Vec<f64>) {
+    let inside = |v: f64, (lo, hi): (f64, f64)| lo <= v && v <= hi;
+    let (mut ea, mut eb) = (Vec::new(), Vec::new());
+    for (e, v) in r.errors().into_iter().zip(r.column(property)) {
+        if inside(v, a) {
+            ea.push(e);
+        }
+        if inside(v, b) {
+            eb.push(e);
+        }
+    }
+    (ea, eb)
 }
 
 fn same_seed(a: &SweepResults, b: &SweepResults) -> bool {

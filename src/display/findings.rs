@@ -14,7 +14,7 @@ impl Findings {
         for r in rows {
             let cell = |i: Option<Interval>| i.map_or("–".to_string(), |i| i.to_string());
             match (&r.claim, &r.comparison, &r.good_range) {
-                (Claim::Compare { .. }, Some(c), _) => {
+                (Claim::Compare { .. } | Claim::WithinSpace { .. }, Some(c), _) => {
                     let paired = match (&r.paired, r.same_models) {
                         (Some(p), Some(same)) => {
                             format!(" ({} pairs, {same} same models)", p.n_pairs)
@@ -44,6 +44,14 @@ impl Findings {
                         g.median,
                         lo,
                         hi,
+                        r.verdict
+                    );
+                }
+                (Claim::WithinSpace { .. }, None, _) if r.subset_n.is_some() => {
+                    let (na, nb) = r.subset_n.unwrap_or_default();
+                    s += &format!(
+                        "| {} | {na} / {nb} (too few to compare) | – | – | – | – | {} |\n",
+                        r.claim.text(),
                         r.verdict
                     );
                 }
@@ -105,7 +113,12 @@ impl Findings {
                             r.good_n.unwrap_or(0)
                         )
                     }
-                    (None, None) => r.claim.text().to_string(),
+                    (None, None) => match r.subset_n {
+                        Some((na, nb)) => {
+                            format!("{} (n = {na} / {nb}, too few to compare)", r.claim.text())
+                        }
+                        None => r.claim.text().to_string(),
+                    },
                 })
                 .collect();
             if !items.is_empty() {

@@ -628,3 +628,72 @@ fn findings_follow_planted_effects() {
     );
     assert!(!reading.contains("Undecided"), "{reading}");
 }
+
+/// A claim within one space compares two subsets of its models: planted, it is reproduced
+/// with the subsets' sizes; with a subset too small to test, undecided and says why.
+#[test]
+fn within_space_claims_compare_subsets_of_one_sweep() {
+    use regnet_lab::findings::{Claim, Expect, FindingsOptions, Verdict, findings};
+    use regnet_lab::space::Property;
+    let space = anynet_a();
+    // Shallow models (d ≤ 6 blocks in all) are 4 points better; nothing else matters.
+    let r = sweep(&space, 150, 1.0, |s| {
+        if s.property(Property::Depth).unwrap() <= 6.0 {
+            20.0
+        } else {
+            24.0
+        }
+    });
+    let depth = r.column(Property::Depth);
+    let shallow = depth.iter().filter(|d| **d <= 6.0).count();
+    assert!(shallow >= 5 && shallow < 150, "{shallow} shallow models");
+    let within = |text: &str, b: (f64, f64)| Claim::WithinSpace {
+        text: text.into(),
+        space: "A".into(),
+        property: Property::Depth,
+        a: (7.0, 100.0),
+        b,
+        expect: Expect::Better,
+    };
+    let claims = [
+        within("shallow better", (0.0, 6.0)),
+        within("impossibly deep better", (1000.0, 2000.0)),
+        Claim::WithinSpace {
+            text: "missing".into(),
+            space: "nowhere".into(),
+            property: Property::Depth,
+            a: (0.0, 1.0),
+            b: (2.0, 3.0),
+            expect: Expect::Better,
+        },
+    ];
+    let table = findings(
+        &claims,
+        &[("A".to_string(), r)],
+        &FindingsOptions::default(),
+    )
+    .unwrap();
+    let verdicts: Vec<Verdict> = table.rows.iter().map(|row| row.verdict).collect();
+    assert_eq!(
+        verdicts,
+        [Verdict::Reproduced, Verdict::Undecided, Verdict::Missing]
+    );
+    let c = table.rows[0].comparison.as_ref().unwrap();
+    assert_eq!((c.n_a, c.n_b), (150 - shallow, shallow));
+    assert!((c.mean_diff.estimate + 4.0).abs() < 1.0, "{c:?}");
+    assert_eq!(table.rows[1].subset_n, Some((150 - shallow, 0)));
+    assert!(table.rows[1].comparison.is_none());
+    let md = table.to_markdown();
+    assert!(
+        md.contains(&format!("| {} / 0 (too few to compare) |", 150 - shallow)),
+        "{md}"
+    );
+    let reading = table.reading();
+    assert!(
+        reading.contains(&format!(
+            "impossibly deep better (n = {} / 0, too few to compare)",
+            150 - shallow
+        )),
+        "{reading}"
+    );
+}

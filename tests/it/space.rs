@@ -760,7 +760,9 @@ fn claims_name_committed_spaces() {
     for claim in claims {
         let names = match &claim {
             Claim::Compare { a, b, .. } => vec![a.clone(), b.clone()],
-            Claim::GoodModels { space, .. } => vec![space.clone()],
+            Claim::GoodModels { space, .. } | Claim::WithinSpace { space, .. } => {
+                vec![space.clone()]
+            }
         };
         for name in names {
             assert!(
