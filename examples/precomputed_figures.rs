@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use regnet_lab::budget::Budget;
-use regnet_lab::plot::EdfPlot;
+use regnet_lab::plot::{EdfPlot, counted};
 use regnet_lab::refine::{SuggestOptions, suggest};
 use regnet_lab::stats::ks_2samp;
 use regnet_lab::sweep::{SweepResults, precomputed};
@@ -162,7 +162,7 @@ fn evidence_figures(
         ("RegNetX", rx),
     ] {
         // The search plot's legend gives n itself.
-        edfs = edfs.sweep(&format!("{name} (n = {})", n(r)), r);
+        edfs = edfs.sweep(&counted(name, r), r);
         search = search.sweep(name, r);
     }
     save(
@@ -184,11 +184,6 @@ fn evidence_figures(
     }
     save(&zoo_fig, out, "zoo_widths")?;
     Ok(())
-}
-
-/// A legend entry that says how many models a curve rests on.
-fn labelled(name: &str, r: &SweepResults) -> String {
-    format!("{name} (n = {})", r.errors().len())
 }
 
 /// The committed sweeps of `group` for `spaces`, by name; spaces without one are left out (and
@@ -221,10 +216,10 @@ fn secondary_figures(
         let panel = |title: &str, base: [usize; 2], prefix: &str| {
             let mut fig = EdfPlot::new().title(title);
             for i in base {
-                fig = fig.sweep(&labelled(&chain[i].0, &chain[i].1), &chain[i].1);
+                fig = fig.sweep(&counted(&chain[i].0, &chain[i].1), &chain[i].1);
             }
             for (name, r) in alternatives.iter().filter(|(n, _)| n.starts_with(prefix)) {
-                fig = fig.sweep(&labelled(name, r), r);
+                fig = fig.sweep(&counted(name, r), r);
             }
             fig
         };
@@ -253,9 +248,9 @@ fn secondary_figures(
         let panel = |title: &str, names: &[&str]| {
             let mut fig = EdfPlot::new()
                 .title(title)
-                .sweep(&labelled("RegNetX", rx), rx);
+                .sweep(&counted("RegNetX", rx), rx);
             for (name, r) in designs.iter().filter(|(n, _)| names.contains(&n.as_str())) {
-                fig = fig.sweep(&labelled(name, r), r);
+                fig = fig.sweep(&counted(name, r), r);
             }
             fig
         };
@@ -284,9 +279,9 @@ fn generalisation_figure(
     use regnet_lab::plot::Row;
     let base = EdfPlot::new()
         .title("RegNetX vs AnyNetX_A and _E: 1-6 MF, 3 stages")
-        .sweep(&labelled("AnyNetX_A", &chain[0].1), &chain[0].1)
-        .sweep(&labelled("AnyNetX_E", &chain[4].1), &chain[4].1)
-        .sweep(&labelled("RegNetX", rx), rx);
+        .sweep(&counted("AnyNetX_A", &chain[0].1), &chain[0].1)
+        .sweep(&counted("AnyNetX_E", &chain[4].1), &chain[4].1)
+        .sweep(&counted("RegNetX", rx), rx);
     let mut panels = Row::new().columns(2).with(base);
     let mut drawn = 0;
     for setting in precomputed::generalisation()? {
@@ -297,7 +292,7 @@ fn generalisation_figure(
         let mut fig =
             EdfPlot::new().title(format!("RegNetX vs AnyNetX_A and _E: {}", setting.name));
         for (name, r) in &sweeps {
-            fig = fig.sweep(&labelled(name, r), r);
+            fig = fig.sweep(&counted(name, r), r);
         }
         panels = panels.with(fig);
         drawn += 1;
@@ -352,8 +347,8 @@ fn trend_figures(
             .context("no committed cpu-budget sweep of RegNetY")?;
         let evidence = EdfPlot::new()
             .title("1-6 MF (the evidence)")
-            .sweep(&labelled("RegNetX", rx), rx)
-            .sweep(&labelled("RegNetY", &ry), &ry);
+            .sweep(&counted("RegNetX", rx), rx)
+            .sweep(&counted("RegNetY", &ry), &ry);
         let both: Vec<(String, SweepResults)> =
             regnetx.iter().chain(&families[1].1).cloned().collect();
         save(&edf_by_regime(&both, vec![evidence]), out, "se_by_regime")?;

@@ -57,6 +57,18 @@ pub fn edf<S: AsRef<str>, E: AsRef<[f64]>>(series: &[(S, E)]) -> EdfPlot {
         .fold(EdfPlot::new(), |p, (n, e)| p.errors(n.as_ref(), e.as_ref()))
 }
 
+/// A legend entry that says how many models a curve rests on: `name (n = valid runs)`, the one
+/// home of that rule for the figures that draw committed sweeps.
+///
+/// ```
+/// use regnet_lab::plot::counted;
+/// use regnet_lab::sweep::SweepResults;
+/// assert_eq!(counted("RegNetX", &SweepResults::from_records(vec![])), "RegNetX (n = 0)");
+/// ```
+pub fn counted(name: &str, r: &SweepResults) -> String {
+    format!("{name} (n = {})", r.errors().len())
+}
+
 /// Sweeps named `… <regime>` (e.g. `RegNetX 4-10 MF`) as one EDF panel per flop regime of
 /// `sweep::precomputed::TREND_REGIMES`, titled by the regime, each legend with its n, two panels
 /// a row after the panels in `first`; a regime no sweep is named for is left out. One panel of
@@ -79,7 +91,7 @@ pub fn edf_by_regime(sweeps: &[(String, SweepResults)], first: Vec<EdfPlot>) -> 
         let mut fig = EdfPlot::new().title(label.as_str());
         let mut drawn = 0;
         for (name, r) in sweeps.iter().filter(|(n, _)| n.ends_with(&label)) {
-            fig = fig.sweep(&format!("{name} (n = {})", r.errors().len()), r);
+            fig = fig.sweep(&counted(name, r), r);
             drawn += 1;
         }
         if drawn > 0 {

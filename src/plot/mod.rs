@@ -44,7 +44,7 @@ mod widths;
 
 pub use chart::{Axis, Chart, Layer, LegendPosition, Scale};
 pub use curves::{CurvesPlot, Metric, training_curves};
-pub use edf::{EdfPlot, edf, edf_by_regime};
+pub use edf::{EdfPlot, counted, edf, edf_by_regime};
 pub use render::{FONT_FAMILY, ImageFormat, draw_figure};
 pub use row::{MAX_ROW_WIDTH, Row};
 pub use scatter::{ErrorVsPlot, error_vs};

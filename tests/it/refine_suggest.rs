@@ -646,7 +646,7 @@ fn within_space_claims_compare_subsets_of_one_sweep() {
     });
     let depth = r.column(Property::Depth);
     let shallow = depth.iter().filter(|d| **d <= 6.0).count();
-    assert!(shallow >= 5 && shallow < 150, "{shallow} shallow models");
+    assert!((5..150).contains(&shallow), "{shallow} shallow models");
     let within = |text: &str, b: (f64, f64)| Claim::WithinSpace {
         text: text.into(),
         space: "A".into(),
