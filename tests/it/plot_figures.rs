@@ -277,7 +277,7 @@ fn row_puts_panels_side_by_side() {
         .title("synthetic data");
     // Three 640-px panels share the widest a notebook cell shows.
     assert_eq!(row.size(), (plot::MAX_ROW_WIDTH, 440));
-    assert!(plot::MAX_ROW_WIDTH <= 1100);
+    const { assert!(plot::MAX_ROW_WIDTH <= 1100) };
     let (texts, _) = parse(&row.svg().unwrap());
     assert!(has_text(&texts, "synthetic data"));
     assert!(has_text(&texts, "stage 3 width w3"));

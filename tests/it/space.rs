@@ -640,7 +640,9 @@ fn alternative_orderings_sample_and_count_as_their_rules_say() {
         // Only the widths' factor changes against C.
         assert!((space.size().log10.unwrap() - (log_c - widths_c + widths)).abs() < 1e-9);
     }
-    let rules: [(Constraint, fn(&[usize]) -> bool, bool); 4] = [
+    // (constraint, what it demands of per-stage values, whether it is about widths)
+    type Rule = (Constraint, fn(&[usize]) -> bool, bool);
+    let rules: [Rule; 4] = [
         (
             Constraint::WidthsConstant,
             |v| v.windows(2).all(|p| p[0] == p[1]),
