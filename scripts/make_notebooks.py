@@ -212,10 +212,10 @@ for space in precomputed::anynetx_alternatives()? {
     let panel = |title: &str, base: [usize; 2], prefix: &str| {
         let mut fig = EdfPlot::new().title(title);
         for i in base {
-            fig = fig.sweep(&format!("{} (n = {})", results[i].0, results[i].1.errors().len()), &results[i].1);
+            fig = fig.sweep(&counted(&results[i].0, &results[i].1), &results[i].1);
         }
         for (name, r) in alternatives.iter().filter(|(n, _)| n.starts_with(prefix)) {
-            fig = fig.sweep(&format!("{name} (n = {})", r.errors().len()), r);
+            fig = fig.sweep(&counted(name, r), r);
         }
         fig
     };
@@ -434,7 +434,7 @@ each legend gives the models a curve rests on.
     code("""// First panel: the evidence's own setting (1–6 MF, three stages), from the sweeps above.
 let mut base = EdfPlot::new().title("RegNetX vs AnyNetX_A and _E: 1-6 MF, 3 stages");
 for (n, r) in sweeps.iter().filter(|(n, _)| ["AnyNetX_A", "AnyNetX_E", "RegNetX"].contains(&n.as_str())) {
-    base = base.sweep(&format!("{n} (n = {})", r.errors().len()), r);
+    base = base.sweep(&counted(n, r), r);
 }
 // Two panels a row: six side by side would not fit a notebook cell.
 let mut panels = Row::new().columns(2).with(base);
@@ -451,7 +451,7 @@ for setting in precomputed::generalisation()? {
         };
         match r {
             Some(r) if !r.records.is_empty() => {
-                fig = fig.sweep(&format!("{} (n = {})", space.name(), r.errors().len()), &r);
+                fig = fig.sweep(&counted(space.name(), &r), &r);
                 shown += 1;
                 general.push((space.name().to_string(), r));
             }
@@ -505,7 +505,7 @@ for space in precomputed::regnet_x_alternate_designs().into_iter().chain(precomp
 }
 let mut fig = EdfPlot::new().title("RegNetX, its alternate designs and other resolutions");
 for (name, r) in &designs {
-    fig = fig.sweep(&format!("{name} (n = {})", r.errors().len()), r);
+    fig = fig.sweep(&counted(name, r), r);
 }
 fig""", "figure"),
     code("""findings(&paper_design_claims(), &designs, &FindingsOptions::default())?"""),
@@ -603,7 +603,7 @@ for (_, sweeps) in &by_family {
 {
     let mut evidence = EdfPlot::new().title("1-6 MF (the evidence)");
     for (n, r) in &se[..2] {
-        evidence = evidence.sweep(&format!("{n} (n = {})", r.errors().len()), r);
+        evidence = evidence.sweep(&counted(n, r), r);
     }
     edf_by_regime(&se[2..], vec![evidence])
 }""", "figure"),

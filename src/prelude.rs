@@ -12,7 +12,7 @@ pub use crate::findings::{
 pub use crate::model::{AnyNet, ModelConfig};
 pub use crate::plot::{
     CurvesPlot, EdfPlot, ErrorVsPlot, Row, SearchPlot, SuggestionsPlot, TrendPlot, WidthsPlot,
-    block_widths, edf, edf_by_regime, error_vs, search_efficiency, training_curves,
+    block_widths, counted, edf, edf_by_regime, error_vs, search_efficiency, training_curves,
 };
 pub use crate::refine::{SuggestOptions, Suggestions, Verdict, suggest};
 pub use crate::space::{
