@@ -30,6 +30,7 @@ pub mod plot;
 pub mod prelude;
 pub mod random;
 pub mod refine;
+pub mod report;
 pub mod runtime;
 pub mod space;
 pub mod stats;

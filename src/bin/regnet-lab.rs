@@ -51,6 +51,9 @@ enum Command {
     /// constraints (shared b / g, monotone widths / depths, good ranges, …) by the evidence
     /// in the sweep, with no new training (paper §2.1 step 4).
     Suggest(SuggestArgs),
+    /// The tables README and datasets/sweeps/README.md show, from the committed sweeps
+    /// (nothing is trained): print them, or rewrite their marked sections with --write.
+    Report(ReportArgs),
     /// List the zoo models and design spaces.
     List,
 }
@@ -162,6 +165,17 @@ struct MergeArgs {
     dirs: Vec<PathBuf>,
     #[arg(long)]
     out: PathBuf,
+}
+
+/// `regnet-lab report`.
+#[derive(Args)]
+struct ReportArgs {
+    /// Sections: noise, findings, secondary, counts (all when none is named).
+    sections: Vec<String>,
+    /// Rewrite each section between its markers in its document (README.md or
+    /// datasets/sweeps/README.md of this source tree) instead of printing it.
+    #[arg(long)]
+    write: bool,
 }
 
 /// `regnet-lab suggest`.
@@ -429,6 +443,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evidence(args) => evidence(args),
         Command::Merge(args) => merge(args),
         Command::Suggest(args) => suggest(args, &mut out),
+        Command::Report(args) => report(args, &mut out),
         Command::List => list(&mut out),
     }?;
     out.flush().context("writing to stdout")
@@ -683,6 +698,47 @@ fn suggest(args: SuggestArgs, out: &mut impl Write) -> Result<()> {
 }
 
 /// The zoo models and design spaces.
+/// The committed evidence as Markdown, printed or written into the documents that show it.
+fn report(args: ReportArgs, out: &mut impl Write) -> Result<()> {
+    use regnet_lab::report::{Section, splice};
+    let sections: Vec<Section> = if args.sections.is_empty() {
+        Section::ALL.to_vec()
+    } else {
+        args.sections
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<_, _>>()?
+    };
+    let data = Budget::Cpu.data().context(
+        "the committed sweeps were trained on Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist)",
+    )?;
+    for section in sections {
+        let body = section
+            .markdown(&data)
+            .with_context(|| format!("report {}", section.name()))?;
+        if !args.write {
+            writeln!(out, "<!-- report {} -->\n{body}", section.name())?;
+            continue;
+        }
+        let path = section.document_path();
+        let doc = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let new = splice(&doc, section, &body).with_context(|| format!("{}", path.display()))?;
+        let changed = new != doc;
+        if changed {
+            std::fs::write(&path, new).with_context(|| format!("writing {}", path.display()))?;
+        }
+        writeln!(
+            out,
+            "{}: {} ({})",
+            section.name(),
+            path.display(),
+            if changed { "rewritten" } else { "unchanged" }
+        )?;
+    }
+    Ok(())
+}
+
 fn list(out: &mut impl Write) -> Result<()> {
     writeln!(out, "zoo models: {}", zoo::names().join(", "))?;
     writeln!(

@@ -147,6 +147,10 @@ fn bad_arguments_fail_clearly_without_panicking() {
             "resolution must be at least 1",
         ),
         (vec!["sample", "RegNetX", "-n", "-3"], "error"),
+        (
+            vec!["report", "figures"],
+            "'figures' is not a report section",
+        ),
     ] {
         let o = run(&args);
         let err = String::from_utf8_lossy(&o.stderr);

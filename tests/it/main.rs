@@ -15,6 +15,7 @@ mod ops_bn;
 mod ops_conv;
 mod plot_figures;
 mod refine_suggest;
+mod report;
 mod space;
 mod stats;
 mod sweep;
