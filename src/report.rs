@@ -126,8 +126,9 @@ impl std::str::FromStr for Section {
     }
 }
 
-/// The text between `section`'s markers in `doc`.
-pub fn region(doc: &str, section: Section) -> Result<&str, ReportError> {
+/// Where the text between `section`'s markers starts and ends in `doc`: both markers once
+/// each, begin before end.
+fn bounds(doc: &str, section: Section) -> Result<(usize, usize), ReportError> {
     let (begin, end) = section.markers();
     let missing = || ReportError::Markers {
         begin: begin.trim_end().to_string(),
@@ -136,22 +137,28 @@ pub fn region(doc: &str, section: Section) -> Result<&str, ReportError> {
     if doc.matches(&begin).count() != 1 || doc.matches(&end).count() != 1 {
         return Err(missing());
     }
-    let a = doc.find(&begin).ok_or_else(missing)? + begin.len();
-    let b = doc.find(&end).ok_or_else(missing)?;
-    doc.get(a..b).ok_or_else(missing)
+    match (doc.find(&begin), doc.find(&end)) {
+        (Some(a), Some(b)) if a + begin.len() <= b => Ok((a + begin.len(), b)),
+        _ => Err(missing()),
+    }
 }
 
-/// `doc` with the text between `section`'s markers replaced by `body`.
+/// The text between `section`'s markers in `doc`.
+pub fn region(doc: &str, section: Section) -> Result<&str, ReportError> {
+    let (a, b) = bounds(doc, section)?;
+    Ok(&doc[a..b])
+}
+
+/// `doc` with the text between `section`'s markers replaced by `body` (which gets a final
+/// newline if it lacks one, so that the end marker keeps its own line).
 pub fn splice(doc: &str, section: Section, body: &str) -> Result<String, ReportError> {
-    let old = region(doc, section)?;
-    // `old` is a slice of `doc`: its offset says where it starts.
-    let a = old.as_ptr() as usize - doc.as_ptr() as usize;
-    let body = if body.ends_with('\n') || body.is_empty() {
-        body.to_string()
+    let (a, b) = bounds(doc, section)?;
+    let newline = if body.is_empty() || body.ends_with('\n') {
+        ""
     } else {
-        format!("{body}\n")
+        "\n"
     };
-    Ok(format!("{}{body}{}", &doc[..a], &doc[a + old.len()..]))
+    Ok(format!("{}{body}{newline}{}", &doc[..a], &doc[b..]))
 }
 
 fn load(dir: &Path) -> Result<Option<SweepResults>, SweepError> {
