@@ -16,7 +16,8 @@ KERNEL = {"name": "rust", "display_name": "Rust", "language": "rust"}
 # "Performance"). `:opt 3` and cargo's CARGO_PROFILE_DEV_* variables give the notebook the
 # release profile's code; they must come before `:dep`, so that the first build is the only one.
 # `:env` + `:restart` give the kernel's process the candle pool setting the CLI makes at start-up
-# (its idle workers spin less and leave the cores to the training ops: 0.80x -> 0.89x release).
+# (its idle workers spin less and leave the cores to the training ops; README "Performance"
+# measures a cell with this prelude at 1.14x the release CLI, and at 0.7-0.8x without :env).
 DEP = """:env CANDLE_BARRIER_POOL_SPIN_LIMIT=500
 :restart
 :opt 3
@@ -55,8 +56,9 @@ NOTEBOOKS["00_quickstart.ipynb"] = [
 # regnet-lab quickstart
 
 This notebook builds **RegNetX-200MF** from its six RegNet parameters, shows its stages and
-complexity as the reference code counts them, then trains a tiny RegNet on the embedded
-Fashion-MNIST subset and plots its training curve.
+complexity as the reference code counts them, then trains a tiny RegNet on the budget's data
+(the embedded Fashion-MNIST subset at `smoke`, Debian's Fashion-MNIST otherwise) and plots its
+training curve.
 
 The budget knob is the environment variable `REGNET_LAB_BUDGET` (`smoke`, `cpu`, `gpu`); at
 `smoke` (what CI runs) every number below is a check that the code runs, not evidence.
@@ -89,7 +91,7 @@ println!("{} parameters, logits {:?}", net.param_count(), logits.dims());"""),
 ## A short training run
 
 A small RegNet for 28×28 grey images (stem of width 16, 10 classes) trained briefly on the
-embedded subset: the paper's "low-epoch regime" in miniature.
+budget's data: the paper's "low-epoch regime" in miniature.
 """),
     code("""let params: RegNetParams = "d=6,w0=16,wa=12,wm=2.2,g=8".parse()?;
 let small = params.to_spec_with(&NetTemplate::fashion_mnist())?;
@@ -113,7 +115,7 @@ F(e) = fraction of models with error < e, summarised as `[min error | mean error
 Each refinement adds one constraint: B shares the bottleneck ratio across stages, C also shares
 the group width, D makes widths non-decreasing, E makes depths non-decreasing. The paper finds
 B and C cost nothing while D and E improve the EDF. Here the networks are sized for 28×28
-images (3 stages, d ≤ 4, w ≤ 128) and trained on the embedded Fashion-MNIST subset.
+images (3 stages, d ≤ 4, w ≤ 128) and trained on the budget's data (below).
 """),
     code(DEP),
     code(SETUP),
@@ -179,7 +181,7 @@ nothing" is reproduced when the cost's upper bound is below 0.5 points.
 """),
     code("""let claims: Vec<Claim> = paper_claims().into_iter().take(4).collect();
 findings(&claims, &results, &FindingsOptions::default())?"""),
-    md("The EDFs on shared axes (paper Figures 5 and 6); further right is worse."),
+    md("The EDFs on shared axes (paper Figures 5 and 7); further right is worse."),
     code("""let mut fig = EdfPlot::new();
 for (name, r) in &results {
     fig = fig.sweep(name, r);
@@ -703,8 +705,8 @@ for m in zoo::all() {
     md("""
 ## Per-block widths of the zoo
 
-Every RegNetX model's widths, block by block, on a log scale: the quantised-linear staircase the
-six parameters generate, from 200MF to 32GF.
+Four RegNetX models' widths, block by block, on a log scale: the quantised-linear staircase the
+six parameters generate, from 200MF to 16GF.
 """),
     code("""let mut fig = WidthsPlot::new().without_fit().title("RegNetX zoo: width of every block");
 for name in ["RegNetX-200MF", "RegNetX-800MF", "RegNetX-3.2GF", "RegNetX-16GF"] {
