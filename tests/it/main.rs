@@ -14,6 +14,7 @@ mod model_weights;
 mod ops_bn;
 mod ops_conv;
 mod plot_figures;
+mod readme;
 mod refine_suggest;
 mod report;
 mod space;
