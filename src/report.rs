@@ -259,12 +259,7 @@ fn noise_budget() -> Result<String, ReportError> {
         maps.len()
     );
     let (x, y) = common_errors(&maps[0], &maps[1]);
-    let r = rank_agreement(&x, &y, &opts)?;
-    let _ = writeln!(
-        s,
-        "| rank agreement of seed 0 and seed 1 (Spearman ρ / Kendall τ, 95 % CI) | {} / {} | {} specs |",
-        r.spearman, r.kendall, r.n
-    );
+    s += &rank_row("seed 0 and seed 1", &x, &y)?;
     let _ = writeln!(
         s,
         "| spread of errors between specs (SD, seed 0; mean {:.2}) | {:.2} points | {} specs |",
@@ -281,18 +276,13 @@ fn noise_budget() -> Result<String, ReportError> {
     if let (Some(short), long) = (short, noise_sweep("e9-warmup")?) {
         let (x, y) = common_errors(&by_index(&short), &by_index(&long));
         if x.len() >= 5 {
-            let r = rank_agreement(&x, &y, &opts)?;
-            let _ = writeln!(
-                s,
-                "| rank agreement of 3 and 9 epochs (Spearman ρ / Kendall τ, 95 % CI) | {} / {} | {} specs |",
-                r.spearman, r.kendall, r.n
-            );
+            s += &rank_row("3 and 9 epochs", &x, &y)?;
             let _ = writeln!(
                 s,
                 "| mean error, 3 → 9 epochs | {:.2} → {:.2} | {} specs |",
                 mean(&x),
                 mean(&y),
-                r.n
+                x.len()
             );
         }
     }
@@ -330,6 +320,15 @@ fn noise_budget() -> Result<String, ReportError> {
         );
     }
     Ok(s)
+}
+
+/// The noise table's row for how well two error columns of the same specs agree in rank.
+fn rank_row(what: &str, x: &[f64], y: &[f64]) -> Result<String, StatsError> {
+    let r = rank_agreement(x, y, &CompareOptions::default())?;
+    Ok(format!(
+        "| rank agreement of {what} (Spearman ρ / Kendall τ, 95 % CI) | {} / {} | {} specs |\n",
+        r.spearman, r.kendall, r.n
+    ))
 }
 
 /// One table row per committed sweep of `spaces` (spaces with nothing committed are left out),
