@@ -75,6 +75,7 @@ impl Section {
         Section::Counts,
     ];
 
+    /// How the command line and the markers name the section.
     pub fn name(self) -> &'static str {
         match self {
             Section::Noise => "noise",

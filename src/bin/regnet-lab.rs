@@ -697,7 +697,6 @@ fn suggest(args: SuggestArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-/// The zoo models and design spaces.
 /// The committed evidence as Markdown, printed or written into the documents that show it.
 fn report(args: ReportArgs, out: &mut impl Write) -> Result<()> {
     use regnet_lab::report::{Section, splice};
@@ -739,6 +738,7 @@ fn report(args: ReportArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
+/// The zoo models and design spaces.
 fn list(out: &mut impl Write) -> Result<()> {
     writeln!(out, "zoo models: {}", zoo::names().join(", "))?;
     writeln!(
