@@ -28,7 +28,7 @@ use crate::findings::{
 use crate::space::{DesignSpace, SpaceError};
 use crate::stats::{
     CompareOptions, Edf, PowerOptions, StatsError, compare_paired, ks_2samp, ks_plan_from_pilots,
-    percentile, rank_agreement,
+    mean, percentile, rank_agreement,
 };
 use crate::sweep::{SweepError, SweepManifest, SweepResults, precomputed};
 use crate::train::{ImageData, RunRecord};
@@ -189,10 +189,6 @@ fn common_errors(
         .unzip()
 }
 
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
-}
-
 fn sd(v: &[f64]) -> f64 {
     let m = mean(v);
     (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0)).sqrt()
@@ -200,12 +196,6 @@ fn sd(v: &[f64]) -> f64 {
 
 fn seconds_per_model(r: &SweepResults) -> f64 {
     mean(&r.records.iter().map(|x| x.seconds).collect::<Vec<_>>())
-}
-
-fn median(v: &[f64]) -> Result<f64, StatsError> {
-    let mut sorted = v.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    percentile(&sorted, 50.0)
 }
 
 /// How noisy one model's error is under the short recipe, and what warm-up changes.
@@ -316,7 +306,7 @@ fn noise_budget() -> Result<String, ReportError> {
             "| {name} | {} | {chance} | {:.2} | {:.2} | {paired} | {:.0} |",
             r.records.len(),
             mean(&errs),
-            median(&errs)?,
+            percentile(&errs, 50.0)?,
             seconds_per_model(&r)
         );
     }
@@ -352,8 +342,6 @@ fn space_table(
             continue;
         }
         let e = Edf::new(&errs)?.summary();
-        let mut sorted = errs;
-        sorted.sort_by(f64::total_cmp);
         let _ = writeln!(
             s,
             "| {} | {} | [{:.2} \\| {:.2}] | {:.2} | {:.0} |",
@@ -361,7 +349,7 @@ fn space_table(
             r.records.len(),
             e.min,
             e.mean,
-            percentile(&sorted, 25.0)?,
+            percentile(&errs, 25.0)?,
             seconds_per_model(&r)
         );
         sweeps.push((space.name().to_string(), r));

@@ -10,7 +10,7 @@ use super::{
     Verdict,
 };
 use crate::random::{derive_seed, fnv1a};
-use crate::stats::{Edf, ks_2samp, portable_index};
+use crate::stats::{Edf, ks_2samp, mean, portable_index};
 use crate::train::RunRecord;
 
 pub(super) fn sorted(mut v: Vec<f64>) -> Vec<f64> {
@@ -21,10 +21,6 @@ pub(super) fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 /// Linear (numpy) percentile of sorted values: the one rule of `stats`.
 pub(super) fn pct_sorted(v: &[f64], q: f64) -> f64 {
     crate::stats::percentile_sorted(v, q)
-}
-
-pub(super) fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
 }
 
 /// Stratified percentile bootstrap of `mean(kept) − mean(all)` and `p25(kept) − p25(all)`.

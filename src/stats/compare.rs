@@ -12,7 +12,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::util::{empty, percentile_sorted, portable_index};
+use super::util::{empty, mean, percentile_sorted, portable_index};
 use super::{KsTest, StatsError, invalid, ks_2samp};
 
 /// A point estimate with its bootstrap percentile interval.
@@ -224,10 +224,6 @@ fn resample(rng: &mut ChaCha8Rng, from: &[f64], into: &mut [f64]) {
     for slot in into.iter_mut() {
         *slot = from[portable_index(rng, from.len())];
     }
-}
-
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
 }
 
 fn q25(v: &mut [f64]) -> f64 {

@@ -67,7 +67,7 @@ pub use power::{
 };
 pub use rank::{RankCorrelation, kendall_tau_b, spearman};
 pub use search::{Draws, SearchEfficiency, random_search_efficiency};
-pub(crate) use util::percentile_sorted;
+pub(crate) use util::{mean, percentile_sorted};
 pub use util::{percentile, portable_index, sample_indices};
 
 use thiserror::Error;

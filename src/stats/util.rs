@@ -46,6 +46,12 @@ pub fn percentile(values: &[f64], q: f64) -> Result<f64, StatsError> {
     Ok(percentile_sorted(&v, q))
 }
 
+/// The arithmetic mean (NaN for no values): one home for the statistics', the refinement
+/// assistant's and the report's means.
+pub(crate) fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
 /// numpy's linear percentile of already sorted, finite, non-empty values.
 pub(crate) fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
     let n = sorted.len();
