@@ -299,11 +299,17 @@ impl Figure for EdfPlot {
                 for ((name, e), series) in edfs.into_iter().zip(&self.series) {
                     let m = e.summary();
                     let excluded = m.n_excluded + series.excluded;
+                    // A legend made by `counted` already states n; say it once.
+                    let n = format!("(n = {})", m.n);
+                    let n = if name.ends_with(&n) {
+                        String::new()
+                    } else {
+                        format!(", n = {}", m.n)
+                    };
                     s.push_str(&format!(
-                        "  {name}: [{:.2} | {:.2}], n = {}{}\n",
+                        "  {name}: [{:.2} | {:.2}]{n}{}\n",
                         m.min,
                         m.mean,
-                        m.n,
                         if excluded > 0 {
                             format!(" ({excluded} diverged excluded)")
                         } else {

@@ -61,6 +61,17 @@ fn edf_of_two_sweeps_has_paper_legend_and_one_curve_each() {
     // one polyline per curve plus one per legend entry
     assert!(counts.get("polyline").copied().unwrap_or(0) >= 2);
     assert!(fig.summary().contains("1 diverged excluded"));
+    assert!(fig.summary().contains("AnyNetX_E: ["));
+    assert!(fig.summary().contains("], n = 40\n"));
+}
+
+#[test]
+fn edf_summary_states_n_once_when_the_legend_counts() {
+    let e = sweep("AnyNetX_E", 40, 0.0, false);
+    let fig = EdfPlot::new().sweep(&plot::counted("AnyNetX_E", &e), &e);
+    let s = fig.summary();
+    assert!(s.contains("AnyNetX_E (n = 40): ["), "{s}");
+    assert_eq!(s.matches("n = 40").count(), 1, "{s}");
 }
 
 #[test]
