@@ -428,33 +428,71 @@ fn secondary(data: &ImageData) -> Result<String, ReportError> {
     Ok(s)
 }
 
-/// Every committed sweep directory except the noise studies, with its space and its runs.
+/// Every committed sweep directory except the noise studies, with its space, its runs, the
+/// number it is made for and what reaching that would cost at its measured seconds per model
+/// (one core each, as `regnet-lab evidence` runs them): what a resumed sweep has left.
 fn sweep_counts() -> Result<String, ReportError> {
     let root = precomputed::root();
+    let main: Vec<&str> = precomputed::evidence()?.iter().map(|(g, _)| *g).collect();
     let mut dirs = Vec::new();
     for group in sorted_dirs(&root)? {
         if group.file_name().is_some_and(|g| g == "noise") {
             continue;
         }
+        let main = main
+            .iter()
+            .any(|g| group.file_name().is_some_and(|n| n == *g));
+        let target = if main {
+            precomputed::EVIDENCE_MODELS
+        } else {
+            precomputed::SECONDARY_MODELS
+        };
         dirs.extend(
             sorted_dirs(&group)?
                 .into_iter()
-                .filter(|d| d.join("manifest.json").exists()),
+                .filter(|d| d.join("manifest.json").exists())
+                .map(|d| (d, target)),
         );
     }
-    let mut s = String::from("| directory | space | runs now |\n| --- | --- | ---: |\n");
-    for dir in dirs {
+    let mut s = String::from(
+        "| directory | space | runs now | target | core-hours left |\n| --- | --- | ---: | ---: | ---: |\n",
+    );
+    let (mut runs_all, mut hours_all) = (0, 0.0);
+    for (dir, target) in dirs {
         let manifest = SweepManifest::load(&dir)?;
-        let runs = SweepResults::load(&dir)?.records.len();
+        let results = SweepResults::load(&dir)?;
+        let runs = results.records.len();
+        let left = target.saturating_sub(runs as u64);
+        let hours = if left == 0 {
+            0.0
+        } else {
+            left as f64 * seconds_per_model(&results) / 3600.0
+        };
         let rel = dir.strip_prefix(&root).unwrap_or(&dir);
         let _ = writeln!(
             s,
-            "| `{}/` | {} | {runs} |",
+            "| `{}/` | {} | {runs} | {target} | {} |",
             rel.display(),
-            manifest.space.name
+            manifest.space.name,
+            core_hours(left, hours)
         );
+        runs_all += runs;
+        if hours.is_finite() {
+            hours_all += hours;
+        }
     }
+    let _ = writeln!(s, "| all | | {runs_all} | | {hours_all:.1} |");
     Ok(s)
+}
+
+/// Core-hours as the counts table shows them: "–" when nothing is left, and unknown
+/// (no run measured yet) as "?".
+fn core_hours(left: u64, hours: f64) -> String {
+    match (left, hours.is_nan()) {
+        (0, _) => "–".into(),
+        (_, true) => "?".into(),
+        _ => format!("{hours:.1}"),
+    }
 }
 
 fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {

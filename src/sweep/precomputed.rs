@@ -408,6 +408,10 @@ fn two_significant_digits(x: f64) -> f64 {
 /// directory holds at any moment is whatever has finished, and the notebooks say how many.
 pub const EVIDENCE_MODELS: u64 = 200;
 
+/// Models per space the secondary groups ([`secondary`]) are made for: enough for the
+/// secondary figures, where a finding undecided at this n is reported as such.
+pub const SECONDARY_MODELS: u64 = 100;
+
 /// Every committed evidence sweep as (group, space): `anynetx` (A → E), `regnetx` (RegNetX and
 /// its restrictions wm = 2 and w0 = wa) and `regnety`, all at the `cpu` budget's recipe.
 pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
@@ -420,7 +424,7 @@ pub fn evidence() -> Result<Vec<(&'static str, DesignSpace)>, SpaceError> {
     Ok(all)
 }
 
-/// Secondary sweeps (for the secondary figures, ≥ 100 models each), as (group, space): group
+/// Secondary sweeps (for the secondary figures, [`SECONDARY_MODELS`] each), as (group, space): group
 /// `alternatives` ([`anynetx_alternatives`]), group `designs` ([`regnet_x_alternate_designs`]
 /// and [`regnet_x_resolutions`]), groups `generalisation` and `epochs` ([`generalisation`]),
 /// and group `trends` ([`trends`] and [`regnet_x_constrained`]). `regnet-lab evidence
