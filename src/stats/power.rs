@@ -125,9 +125,10 @@ pub struct PowerPlan {
 impl PowerPlan {
     /// One line for a notebook or report: "needs ≈ N models per space (…); it rests on n".
     pub fn sentence(&self) -> String {
+        // Four decimals: a corrected level such as 0.05 / 3 reads 0.0167.
         let target = format!(
             "α = {}, power {:.0} %",
-            self.options.alpha,
+            (self.options.alpha * 1e4).round() / 1e4,
             100.0 * self.options.power
         );
         let need = match self.n {
