@@ -232,7 +232,10 @@ no sweep yet say "no sweep").
 """),
     code("""let mut with_alternatives = results.clone();
 with_alternatives.extend(alternatives.iter().cloned());
-findings(&paper_alternative_claims(), &with_alternatives, &FindingsOptions::default())?"""),
+let table = findings(&paper_alternative_claims(), &with_alternatives, &FindingsOptions::default())?;
+// The table, then what each undecided "better" row lacks (docs/findings.md).
+table.evcxr_display();
+table.undecided(&with_alternatives)?"""),
     md("""
 ## Where are the good models of AnyNetX_A? (Figure 2, middle and right)
 
@@ -469,7 +472,10 @@ panels""", "figure"),
 Whether RegNetX beats AnyNetX_A and _E in each setting, by the rules of the findings table
 (Holm's correction over these rows; "no sweep" where a setting has none yet):
 """),
-    code("""findings(&paper_generalisation_claims()?, &general, &FindingsOptions::default())?"""),
+    code("""let table = findings(&paper_generalisation_claims()?, &general, &FindingsOptions::default())?;
+// The table, then what each undecided "better" row lacks (docs/findings.md).
+table.evcxr_display();
+table.undecided(&general)?"""),
     md("""
 ## The paper's §3.3–3.4 findings on this data
 
@@ -510,7 +516,10 @@ for (name, r) in &designs {
     fig = fig.sweep(&counted(name, r), r);
 }
 fig""", "figure"),
-    code("""findings(&paper_design_claims(), &designs, &FindingsOptions::default())?"""),
+    code("""let table = findings(&paper_design_claims(), &designs, &FindingsOptions::default())?;
+// The table, then what each undecided "better" row lacks (docs/findings.md).
+table.evcxr_display();
+table.undecided(&designs)?"""),
 ]
 
 NOTEBOOKS["03_regnet_trends.ipynb"] = [
@@ -609,7 +618,10 @@ for (_, sweeps) in &by_family {
     }
     edf_by_regime(&se[2..], vec![evidence])
 }""", "figure"),
-    code("""findings(&paper_se_claims(), &se, &FindingsOptions::default())?"""),
+    code("""let table = findings(&paper_se_claims(), &se, &FindingsOptions::default())?;
+// The table, then what each undecided "better" row lacks (docs/findings.md).
+table.evcxr_display();
+table.undecided(&se)?"""),
     md("""
 ## RegNetX constrained (Figure 13)
 
@@ -640,7 +652,10 @@ if constrained.is_empty() {
     // One panel per regime: RegNetX and its constrained space side by side.
     edf_by_regime(&constrained, vec![]).evcxr_display();
 };""", "figure"),
-    code("""findings(&paper_constraint_claims(), &constrained, &FindingsOptions::default())?"""),
+    code("""let table = findings(&paper_constraint_claims(), &constrained, &FindingsOptions::default())?;
+// The table, then what each undecided "better" row lacks (docs/findings.md).
+table.evcxr_display();
+table.undecided(&constrained)?"""),
     md("""
 ## Complexity metrics against run time, on this CPU (Figure 12)
 

@@ -27,8 +27,9 @@ use serde::{Deserialize, Serialize};
 use crate::refine::{Correction, adjust_pvalues};
 use crate::space::Property;
 use crate::stats::{
-    CompareOptions, GoodRange, GoodRangeOptions, Interval, PairedComparison, SpaceComparison,
-    StatsError, compare_paired, compare_spaces, good_range,
+    CompareOptions, GoodRange, GoodRangeOptions, Interval, PairedComparison, PowerOptions,
+    PowerPlan, SpaceComparison, StatsError, compare_paired, compare_spaces, good_range,
+    ks_plan_from_pilots,
 };
 use crate::sweep::SweepResults;
 
@@ -585,6 +586,109 @@ pub fn findings(
     })
 }
 
+/// What an undecided "B better than A" row lacks to be decided (see [`Findings::undecided`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Lacking {
+    /// The KS test rejects, but the mean difference's interval straddles zero.
+    MeanInterval {
+        p_adjusted: f64,
+        mean_diff: Interval,
+    },
+    /// The KS test does not reject; `plan` says how many models per space would make it reject
+    /// at the effect the sweeps show.
+    KsTest { p_adjusted: f64, plan: PowerPlan },
+}
+
+/// One undecided row and what it lacks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Undecided {
+    pub claim: String,
+    pub lacking: Lacking,
+}
+
+/// The undecided "better" rows of one findings table (shown as a list under it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndecidedRows {
+    pub rows: Vec<Undecided>,
+}
+
+impl Findings {
+    /// For each undecided "B better than A" row, which half of the rule it lacks: the mean
+    /// interval (the KS test already rejects) or the KS test, and then how many models per space
+    /// would make that test reject at the effect `sweeps` show. The plan takes the two sweeps as
+    /// pilots ([`ks_plan_from_pilots`], shrunk towards no difference) at level α / k for the
+    /// table's k tests, the level Holm asks of the smallest p-value, so it errs high; it treats
+    /// the spaces as independent samples. It tells whether growing the sweeps can decide the
+    /// row, either way.
+    ///
+    /// ```
+    /// use regnet_lab::findings::{FindingsOptions, findings, paper_design_claims};
+    /// // No sweeps: nothing is undecided (every row lacks its spaces instead).
+    /// let table = findings(&paper_design_claims(), &[], &FindingsOptions::default())?;
+    /// assert!(table.undecided(&[])?.rows.is_empty());
+    /// # Ok::<(), regnet_lab::stats::StatsError>(())
+    /// ```
+    pub fn undecided(
+        &self,
+        sweeps: &[(String, SweepResults)],
+    ) -> Result<UndecidedRows, StatsError> {
+        let errors = |name: &str| {
+            sweeps
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, r)| r.errors())
+        };
+        self.undecided_with(&errors)
+    }
+
+    /// [`Findings::undecided`] with each space's errors given by name.
+    fn undecided_with(
+        &self,
+        errors: &dyn Fn(&str) -> Option<Vec<f64>>,
+    ) -> Result<UndecidedRows, StatsError> {
+        let tests = self.rows.iter().filter(|r| r.p_adjusted.is_some()).count();
+        let plan = PowerOptions {
+            alpha: self.options.alpha / tests.max(1) as f64,
+            replicates: 500,
+            ..PowerOptions::default()
+        };
+        let mut rows = Vec::new();
+        for row in self.rows.iter().filter(|r| r.verdict == Verdict::Undecided) {
+            let Claim::Compare {
+                text,
+                a,
+                b,
+                expect: Expect::Better,
+            } = &row.claim
+            else {
+                continue;
+            };
+            let (Some(x), Some(y), Some(p_adjusted), Some(mean_diff)) =
+                (errors(a), errors(b), row.p_adjusted, row.mean_diff())
+            else {
+                continue;
+            };
+            let lacking = if p_adjusted < self.options.alpha {
+                Lacking::MeanInterval {
+                    p_adjusted,
+                    mean_diff,
+                }
+            } else {
+                Lacking::KsTest {
+                    p_adjusted,
+                    plan: ks_plan_from_pilots(&x, &y, &plan)?,
+                }
+            };
+            rows.push(Undecided {
+                claim: text.clone(),
+                lacking,
+            });
+        }
+        Ok(UndecidedRows { rows })
+    }
+}
+
 /// The rule for a space comparison (module docs).
 fn compare_verdict(expect: Expect, diff: Interval, rejects: bool, margin: f64) -> Verdict {
     match expect {
@@ -681,6 +785,86 @@ mod tests {
             low,
             high,
         }
+    }
+
+    fn compare_row(
+        text: &str,
+        expect: Expect,
+        verdict: Verdict,
+        p: f64,
+        mean: (f64, f64),
+    ) -> Finding {
+        Finding {
+            claim: Claim::compare(text, "A", "B", expect),
+            comparison: None,
+            paired: Some(PairedComparison {
+                n_pairs: 40,
+                mean_diff: iv(mean.0, mean.1),
+                q25_diff: iv(mean.0, mean.1),
+            }),
+            same_models: None,
+            p_adjusted: Some(p),
+            good_range: None,
+            good_n: None,
+            subset_n: None,
+            sampled: None,
+            verdict,
+        }
+    }
+
+    #[test]
+    fn undecided_better_rows_say_which_half_of_the_rule_they_lack() {
+        use Expect::*;
+        use Verdict::*;
+        let table = Findings {
+            rows: vec![
+                compare_row("ks rejects", Better, Undecided, 0.01, (-0.6, 0.3)),
+                compare_row("ks does not", Better, Undecided, 0.30, (-1.0, -0.2)),
+                compare_row("decided", Better, Reproduced, 0.001, (-2.0, -1.0)),
+                compare_row("costs nothing", NoWorse, Undecided, 0.50, (-0.2, 0.9)),
+            ],
+            options: FindingsOptions::default(),
+        };
+        // Two sweeps of 40 models whose errors differ by a shift the KS test can find.
+        let a: Vec<f64> = (0..40).map(|i| 22.0 + 0.1 * i as f64).collect();
+        let errors = |name: &str| match name {
+            "A" => Some(a.clone()),
+            "B" => Some(a.iter().map(|e| e - 1.0).collect()),
+            _ => None,
+        };
+        let rows = table.undecided_with(&errors).unwrap().rows;
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].claim, "ks rejects");
+        assert!(matches!(
+            rows[0].lacking,
+            Lacking::MeanInterval { p_adjusted, mean_diff } if p_adjusted == 0.01 && mean_diff.high == 0.3
+        ));
+        assert_eq!(rows[1].claim, "ks does not");
+        let Lacking::KsTest { p_adjusted, plan } = &rows[1].lacking else {
+            panic!("{rows:?}")
+        };
+        assert_eq!(*p_adjusted, 0.30);
+        // Four rows, four KS tests: the plan's level is 0.05 / 4; a shift of a quarter of the
+        // range is found with fewer than 2,000 models.
+        assert_eq!(plan.options.alpha, 0.0125);
+        assert!(plan.n.is_some_and(|n| n > 10), "{plan:?}");
+        let md = UndecidedRows { rows }.to_markdown();
+        assert!(
+            md.contains("- ks rejects: the KS test rejects (Holm p = 0.010); the mean difference")
+        );
+        assert!(
+            md.contains(
+                "straddles zero\n- ks does not: KS Holm p = 0.300; this comparison needs ≈"
+            )
+        );
+        assert!(md.contains("α = 0.0125"), "{md}");
+        // Nothing undecided: nothing to say.
+        let decided = Findings {
+            rows: vec![table.rows[2].clone()],
+            options: FindingsOptions::default(),
+        };
+        assert!(decided.undecided_with(&errors).unwrap().rows.is_empty());
+        assert_eq!(UndecidedRows { rows: vec![] }.to_markdown(), "");
     }
 
     #[test]

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::findings::{
-    Claim, Expect, Findings, FindingsOptions, Verdict, findings, paper_alternative_claims,
-    paper_claims, paper_constraint_claims, paper_design_claims, paper_generalisation_claims,
-    paper_se_claims, paper_trend_claims,
+    Claim, FindingsOptions, findings, paper_alternative_claims, paper_claims,
+    paper_constraint_claims, paper_design_claims, paper_generalisation_claims, paper_se_claims,
+    paper_trend_claims,
 };
 use crate::space::{DesignSpace, SpaceError};
 use crate::stats::{
@@ -425,66 +425,7 @@ fn secondary(data: &ImageData) -> Result<String, ReportError> {
         let _ = write!(s, "\n#### {title}{units}\n\n");
         let table = findings(&claims, &sweeps, &FindingsOptions::default())?;
         s += &table.to_markdown();
-        let errors = |name: &str| {
-            sweeps
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, r)| r.errors())
-        };
-        s += &what_undecided_rows_need(&table, &errors)?;
-    }
-    Ok(s)
-}
-
-/// For each undecided "B better than A" row, which half of the rule (mean interval below zero,
-/// KS test rejecting after Holm) is missing, and where it is the KS test, how many models per
-/// space it would need at the effect these sweeps show: a power plan with the two sweeps as
-/// pilots, as for the evidence's A → E steps, at α / k for the table's k tests (the level
-/// Holm asks of its smallest p-value, so the plan errs high). The plan treats the spaces as
-/// independent samples; the verdict's paired mean does not enter it. It says whether growing
-/// the sweeps can decide the row, either way.
-fn what_undecided_rows_need(
-    table: &Findings,
-    errors: &dyn Fn(&str) -> Option<Vec<f64>>,
-) -> Result<String, ReportError> {
-    let tests = table.rows.iter().filter(|r| r.p_adjusted.is_some()).count();
-    let plan = PowerOptions {
-        alpha: table.options.alpha / tests.max(1) as f64,
-        replicates: 500,
-        ..PowerOptions::default()
-    };
-    let mut s = String::new();
-    for row in table
-        .rows
-        .iter()
-        .filter(|r| r.verdict == Verdict::Undecided)
-    {
-        let Claim::Compare {
-            text,
-            a,
-            b,
-            expect: Expect::Better,
-        } = &row.claim
-        else {
-            continue;
-        };
-        let (Some(x), Some(y), Some(p), Some(diff)) =
-            (errors(a), errors(b), row.p_adjusted, row.mean_diff())
-        else {
-            continue;
-        };
-        let _ = if p < table.options.alpha {
-            writeln!(
-                s,
-                "- {text}: the KS test rejects (Holm p = {p:.3}); the mean difference {diff} straddles zero"
-            )
-        } else {
-            let plan = ks_plan_from_pilots(&x, &y, &plan)?;
-            writeln!(s, "- {text}: KS Holm p = {p:.3}; {}", plan.sentence())
-        };
-    }
-    if !s.is_empty() {
-        s = format!("\nWhat the undecided rows lack:\n\n{s}");
+        s += &table.undecided(&sweeps)?.to_markdown();
     }
     Ok(s)
 }
@@ -571,76 +512,4 @@ fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
     }
     out.sort();
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::findings::Finding;
-    use crate::stats::{Interval, PairedComparison};
-
-    fn row(text: &str, expect: Expect, verdict: Verdict, p: f64, mean: (f64, f64)) -> Finding {
-        let iv = |(low, high): (f64, f64)| Interval {
-            estimate: (low + high) / 2.0,
-            low,
-            high,
-        };
-        Finding {
-            claim: Claim::Compare {
-                text: text.into(),
-                a: "A".into(),
-                b: "B".into(),
-                expect,
-            },
-            comparison: None,
-            paired: Some(PairedComparison {
-                n_pairs: 40,
-                mean_diff: iv(mean),
-                q25_diff: iv(mean),
-            }),
-            same_models: None,
-            p_adjusted: Some(p),
-            good_range: None,
-            good_n: None,
-            subset_n: None,
-            sampled: None,
-            verdict,
-        }
-    }
-
-    #[test]
-    fn undecided_better_rows_say_which_half_of_the_rule_they_lack() {
-        use Expect::*;
-        use Verdict::*;
-        let table = Findings {
-            rows: vec![
-                row("ks rejects", Better, Undecided, 0.01, (-0.6, 0.3)),
-                row("ks does not", Better, Undecided, 0.30, (-1.0, -0.2)),
-                row("decided", Better, Reproduced, 0.001, (-2.0, -1.0)),
-                row("costs nothing", NoWorse, Undecided, 0.50, (-0.2, 0.9)),
-            ],
-            options: FindingsOptions::default(),
-        };
-        // Two sweeps of 40 models whose errors differ by a shift the KS test can find.
-        let a: Vec<f64> = (0..40).map(|i| 22.0 + 0.1 * i as f64).collect();
-        let errors = |name: &str| match name {
-            "A" => Some(a.clone()),
-            "B" => Some(a.iter().map(|e| e - 1.0).collect()),
-            _ => None,
-        };
-        let s = what_undecided_rows_need(&table, &errors).unwrap();
-        let lines: Vec<&str> = s.lines().filter(|l| l.starts_with("- ")).collect();
-        assert_eq!(lines.len(), 2, "{s}");
-        assert!(lines[0].starts_with("- ks rejects: the KS test rejects (Holm p = 0.010)"));
-        assert!(lines[0].ends_with("straddles zero"), "{}", lines[0]);
-        // Four rows, four KS tests: the plan's level is 0.05 / 4.
-        assert!(lines[1].starts_with("- ks does not: KS Holm p = 0.300; this comparison needs"));
-        assert!(lines[1].contains("α = 0.0125"), "{}", lines[1]);
-        // Nothing undecided: nothing to say.
-        let decided = Findings {
-            rows: vec![table.rows[2].clone()],
-            options: FindingsOptions::default(),
-        };
-        assert_eq!(what_undecided_rows_need(&decided, &errors).unwrap(), "");
-    }
 }

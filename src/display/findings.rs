@@ -1,6 +1,6 @@
 //! The findings table ([`crate::findings`]) as Markdown: README, docs and notebook output.
 
-use crate::findings::{Claim, Findings};
+use crate::findings::{Claim, Findings, Lacking, UndecidedRows};
 use crate::stats::Interval;
 
 impl Findings {
@@ -126,5 +126,31 @@ impl Findings {
             }
         }
         sentences.join(" ")
+    }
+}
+
+impl UndecidedRows {
+    /// The list under a findings table (README, notebooks): one line per undecided "better"
+    /// row with what it lacks; empty when no row is undecided.
+    pub fn to_markdown(&self) -> String {
+        if self.rows.is_empty() {
+            return String::new();
+        }
+        let mut s = String::from("\nWhat the undecided rows lack:\n\n");
+        for row in &self.rows {
+            let lacking = match &row.lacking {
+                Lacking::MeanInterval {
+                    p_adjusted,
+                    mean_diff,
+                } => format!(
+                    "the KS test rejects (Holm p = {p_adjusted:.3}); the mean difference {mean_diff} straddles zero"
+                ),
+                Lacking::KsTest { p_adjusted, plan } => {
+                    format!("KS Holm p = {p_adjusted:.3}; {}", plan.sentence())
+                }
+            };
+            s += &format!("- {}: {lacking}\n", row.claim);
+        }
+        s
     }
 }

@@ -234,3 +234,15 @@ impl crate::findings::Findings {
         emit(&[("text/markdown", &md), ("text/plain", &md)]);
     }
 }
+
+impl crate::findings::UndecidedRows {
+    /// Show in an evcxr notebook: what each undecided "better" row lacks, or that none is
+    /// undecided.
+    pub fn evcxr_display(&self) {
+        let md = match self.to_markdown() {
+            s if s.is_empty() => "No \"better\" row is undecided.\n".to_string(),
+            s => s,
+        };
+        emit(&[("text/markdown", &md), ("text/plain", &md)]);
+    }
+}
