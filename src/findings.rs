@@ -602,7 +602,7 @@ pub enum Lacking {
 
 /// One undecided row and what it lacks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Undecided {
+pub struct UndecidedRow {
     pub claim: String,
     pub lacking: Lacking,
 }
@@ -610,7 +610,7 @@ pub struct Undecided {
 /// The undecided "better" rows of one findings table (shown as a list under it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UndecidedRows {
-    pub rows: Vec<Undecided>,
+    pub rows: Vec<UndecidedRow>,
 }
 
 impl Findings {
@@ -680,7 +680,7 @@ impl Findings {
                     plan: ks_plan_from_pilots(&x, &y, &plan)?,
                 }
             };
-            rows.push(Undecided {
+            rows.push(UndecidedRow {
                 claim: text.clone(),
                 lacking,
             });
