@@ -19,6 +19,13 @@ set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 msg=${1:?usage: scripts/commit_sweeps.sh "commit message"}
 bin=target/release/regnet-lab
+# The tables are rewritten inside README.md and datasets/sweeps/README.md, which are then
+# committed whole: other edits there must be staged on purpose, not swept in.
+if ! git diff --quiet -- README.md datasets/sweeps/README.md; then
+  echo "README.md or datasets/sweeps/README.md has unstaged edits: stage them to commit them" \
+       "with the runs, or commit them first" >&2
+  exit 1
+fi
 [[ -x $bin ]] || cargo build --locked --release --bin regnet-lab
 
 whole=$(mktemp)
@@ -45,5 +52,9 @@ if ! git diff --quiet -- $results; then
   exit 1
 fi
 git add README.md datasets/sweeps/README.md
+if git diff --cached --quiet; then
+  echo "no new runs: nothing to commit"
+  exit 0
+fi
 git commit -q -m "$msg"
 git log --oneline -1
