@@ -435,16 +435,16 @@ fn secondary(data: &ImageData) -> Result<String, ReportError> {
 /// (one core each, as `regnet-lab evidence` runs them): what a resumed sweep has left.
 fn sweep_counts() -> Result<String, ReportError> {
     let root = precomputed::root();
-    let main: Vec<&str> = precomputed::evidence()?.iter().map(|(g, _)| *g).collect();
+    let evidence_groups: Vec<&str> = precomputed::evidence()?.iter().map(|(g, _)| *g).collect();
     let mut dirs = Vec::new();
     for group in sorted_dirs(&root)? {
         if group.file_name().is_some_and(|g| g == "noise") {
             continue;
         }
-        let main = main
+        let is_evidence = evidence_groups
             .iter()
             .any(|g| group.file_name().is_some_and(|n| n == *g));
-        let target = if main {
+        let target = if is_evidence {
             precomputed::EVIDENCE_MODELS
         } else {
             precomputed::SECONDARY_MODELS
