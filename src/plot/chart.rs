@@ -154,7 +154,7 @@ impl Chart {
 
     /// Data extent of the layers along x (`want_x`) or y, skipping non-finite values and, on a
     /// log axis, values ≤ 0.
-    fn extent(&self, want_x: bool) -> Option<(f64, f64)> {
+    pub(crate) fn extent(&self, want_x: bool) -> Option<(f64, f64)> {
         let log = if want_x {
             self.x.scale == Scale::Log
         } else {
@@ -229,9 +229,10 @@ impl Chart {
 }
 
 impl Chart {
-    /// The corner (a box of 45% × 30% of the plot) holding the fewest points, preferring
-    /// upper right, lower right, upper left, lower left on ties; never `taken` (a corner
-    /// already holding the legend).
+    /// The corner (a box of 60% × 30% of the plot: legends with a fit in them are wide)
+    /// holding the fewest points, preferring upper right, lower right, upper left, lower left
+    /// on ties; never `taken` (a corner already holding the legend). Lines count along their
+    /// length, so a band drawn as one vertical segment claims the corners it passes through.
     pub(crate) fn emptiest_corner(
         &self,
         xr: &Range<f64>,
@@ -250,16 +251,30 @@ impl Chart {
             LegendPosition::LowerLeft,
         ];
         for l in &self.layers {
-            let pts = match l {
-                Layer::Line { points, .. } | Layer::Points { points, .. } => points,
+            let to_unit =
+                |&(x, y): &(f64, f64)| (unit(x, xr, self.x.scale), unit(y, yr, self.y.scale));
+            let pts: Vec<(f64, f64)> = match l {
+                Layer::Points { points, .. } => points.iter().map(to_unit).collect(),
+                Layer::Line { points, .. } => {
+                    let mut dense: Vec<(f64, f64)> =
+                        points.first().map(to_unit).into_iter().collect();
+                    for w in points.windows(2) {
+                        let ((u0, v0), (u1, v1)) = (to_unit(&w[0]), to_unit(&w[1]));
+                        const STEPS: u32 = 8;
+                        dense.extend((1..=STEPS).map(|k| {
+                            let t = f64::from(k) / f64::from(STEPS);
+                            (u0 + t * (u1 - u0), v0 + t * (v1 - v0))
+                        }));
+                    }
+                    dense
+                }
                 _ => continue,
             };
-            for &(x, y) in pts {
-                let (u, v) = (unit(x, xr, self.x.scale), unit(y, yr, self.y.scale));
+            for (u, v) in pts {
                 if !(u.is_finite() && v.is_finite()) {
                     continue;
                 }
-                let (right, left) = (u > 0.55, u < 0.45);
+                let (right, left) = (u > 0.4, u < 0.6);
                 let (top, bottom) = (v > 0.7, v < 0.3);
                 for (i, hit) in [right && top, right && bottom, left && top, left && bottom]
                     .into_iter()

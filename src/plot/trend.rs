@@ -249,6 +249,12 @@ impl TrendPlot {
                 label: Some(s.name.clone()),
             });
         }
+        // Headroom above the highest band: the legend (a fit's equation is wide) then sits in
+        // empty space instead of over the top of a band.
+        if let Some((lo, hi)) = chart.extent(false).filter(|(lo, hi)| hi > lo) {
+            let span = hi - lo;
+            chart.y = chart.y.range(lo - 0.04 * span, hi + 0.45 * span);
+        }
         Ok(chart)
     }
 }
