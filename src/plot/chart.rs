@@ -243,6 +243,10 @@ impl Chart {
             Scale::Linear => (v - r.start) / (r.end - r.start),
             Scale::Log => (v / r.start).ln() / (r.end / r.start).ln(),
         };
+        // A data point in plot units: (0, 0) lower left, (1, 1) upper right.
+        let to_unit = |&(x, y): &(f64, f64)| (unit(x, xr, self.x.scale), unit(y, yr, self.y.scale));
+        // Points counted per line segment besides its start.
+        const STEPS: u32 = 8;
         let mut counts = [0usize; 4];
         let corners = [
             LegendPosition::UpperRight,
@@ -251,8 +255,6 @@ impl Chart {
             LegendPosition::LowerLeft,
         ];
         for l in &self.layers {
-            let to_unit =
-                |&(x, y): &(f64, f64)| (unit(x, xr, self.x.scale), unit(y, yr, self.y.scale));
             let pts: Vec<(f64, f64)> = match l {
                 Layer::Points { points, .. } => points.iter().map(to_unit).collect(),
                 Layer::Line { points, .. } => {
@@ -260,7 +262,6 @@ impl Chart {
                         points.first().map(to_unit).into_iter().collect();
                     for w in points.windows(2) {
                         let ((u0, v0), (u1, v1)) = (to_unit(&w[0]), to_unit(&w[1]));
-                        const STEPS: u32 = 8;
                         dense.extend((1..=STEPS).map(|k| {
                             let t = f64::from(k) / f64::from(STEPS);
                             (u0 + t * (u1 - u0), v0 + t * (v1 - v0))
